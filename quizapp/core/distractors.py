@@ -1,0 +1,539 @@
+"""Wrong options ("distractors") and the rules they follow.
+
+Everything here is a pure function of its arguments and an explicit ``random.Random``: the
+same seed gives the same options. The rules, each with a unit test:
+
+* of the answer's kind: dates at the key's precision (the bank's nearby dates first, then
+  generated nearby ones), numbers near the key and rounded like it, entities of the same kind
+  (same group first), texts of the same field of other facts;
+* never a correct answer and never two options that read the same (compared case-insensitively
+  after whitespace normalisation), never "all/none of the above";
+* date and number options are shown sorted, so the key's rank is drawn first and distractors
+  are then taken from below and above it: the key's position varies even when sorted.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+from random import Random
+from typing import Protocol, TypeVar
+
+from .dates import DatePoint, FuzzyDate, Precision
+
+T = TypeVar("T")
+
+MIN_OPTIONS = 3
+"""A choice question with fewer options than this is not worth asking."""
+
+# --------------------------------------------------------------------------- texts
+
+
+def normalise(text: str) -> str:
+    """How options are compared for equality: case- and whitespace-insensitive."""
+    return " ".join(text.split()).casefold()
+
+
+_CATCH_ALL = re.compile(r"^(all|none|both|neither)\b.*\babove\b|^(all|none) of (these|them)\b")
+
+
+def is_catch_all(text: str) -> bool:
+    """'All of the above' and friends are never offered: they test test-taking, not facts."""
+    return bool(_CATCH_ALL.match(normalise(text)))
+
+
+# --------------------------------------------------------------------------- drawing
+
+
+def draw(
+    tiers: Sequence[Sequence[T]],
+    count: int,
+    rng: Random,
+    accept: Callable[[T], Hashable | None],
+    taken: set[Hashable] | None = None,
+) -> list[T]:
+    """Up to ``count`` items at random, exhausting earlier tiers before later ones.
+
+    ``accept`` returns the item's identity for de-duplication, or None to reject it; identities
+    already in ``taken`` (which is updated) are skipped. Large tiers are sampled by random
+    index so that drawing 3 items from 10,000 costs a few steps, not a scan.
+    """
+    taken = set() if taken is None else taken
+    out: list[T] = []
+    for tier in tiers:
+        need = count - len(out)
+        if need <= 0:
+            break
+        for i in _random_order(len(tier), need, rng):
+            item = tier[i]
+            key = accept(item)
+            if key is None or key in taken:
+                continue
+            taken.add(key)
+            out.append(item)
+            if len(out) == count:
+                break
+    return out
+
+
+def _random_order(n: int, need: int, rng: Random) -> Iterator[int]:
+    if n <= 4 * need + 16:
+        yield from rng.sample(range(n), n)
+        return
+    seen: set[int] = set()
+    for _ in range(6 * need + 20):
+        i = rng.randrange(n)
+        if i not in seen:
+            seen.add(i)
+            yield i
+    # Mostly rejected so far: fall back to a full pass from a random start.
+    start = rng.randrange(n)
+    for j in range(n):
+        i = (start + j) % n
+        if i not in seen:
+            yield i
+
+
+def has_at_least(
+    tiers: Sequence[Sequence[T]],
+    count: int,
+    accept: Callable[[T], Hashable | None],
+    taken: set[Hashable] | None = None,
+) -> bool:
+    """Whether ``draw`` could find ``count`` items; deterministic, stops as soon as it knows."""
+    seen = set(taken or ())
+    found = 0
+    for tier in tiers:
+        for item in tier:
+            key = accept(item)
+            if key is None or key in seen:
+                continue
+            seen.add(key)
+            found += 1
+            if found >= count:
+                return True
+    return found >= count
+
+
+def split_rank(count: int, below: int, above: int, rng: Random) -> tuple[int, int]:
+    """How many of ``count`` sorted distractors go below the key and how many above it.
+
+    The key's rank is drawn uniformly, then clipped to what is available on each side.
+    """
+    count = min(count, below + above)
+    lo = min(rng.randrange(count + 1), below)
+    hi = min(count - lo, above)
+    lo = min(count - hi, below)
+    return lo, hi
+
+
+# --------------------------------------------------------------------------- dates
+
+# A date at a precision becomes one integer ("ordinal") so that pools sort and compare fast.
+
+
+def point_ord(point: DatePoint, precision: Precision) -> int:
+    """The point truncated to ``precision`` (which must not be finer than the point's)."""
+    if precision is Precision.DECADE:
+        return point.year // 10
+    if precision is Precision.YEAR:
+        return point.year
+    if precision is Precision.MONTH:
+        return point.year * 12 + (point.month or 1) - 1
+    return date(point.year, point.month or 1, point.day or 1).toordinal()
+
+
+_MAX_DAY = date(9999, 12, 31).toordinal()
+
+
+def ord_valid(o: int, precision: Precision) -> bool:
+    """Whether the ordinal is a date that exists (years 1 to 9999)."""
+    if precision is Precision.DECADE:
+        return 1 <= o <= 999
+    if precision is Precision.YEAR:
+        return 1 <= o <= 9999
+    if precision is Precision.MONTH:
+        return 12 <= o <= 9999 * 12 + 11
+    return 1 <= o <= _MAX_DAY
+
+
+def ord_point(o: int, precision: Precision) -> DatePoint:
+    if precision is Precision.DECADE:
+        return DatePoint(o * 10, None, None, precision)
+    if precision is Precision.YEAR:
+        return DatePoint(o, None, None, precision)
+    if precision is Precision.MONTH:
+        return DatePoint(o // 12, o % 12 + 1, None, precision)
+    d = date.fromordinal(o)
+    return DatePoint(d.year, d.month, d.day, precision)
+
+
+def date_ords(value: FuzzyDate, precision: Precision | None = None) -> tuple[int, int]:
+    """(first, last) ordinals at ``precision`` (default: the date's own); equal for points."""
+    p = value.precision if precision is None else min(precision, value.precision)
+    a = point_ord(value.first, p)
+    return a, (point_ord(value.last, p) if value.last is not None else a)
+
+
+def ords_date(a: int, b: int, precision: Precision, is_range: bool) -> FuzzyDate:
+    first = ord_point(a, precision)
+    return FuzzyDate(first, ord_point(b, precision) if is_range else None)
+
+
+def dates_overlap(x: FuzzyDate, y: FuzzyDate) -> bool:
+    """Whether the two dates could name the same moment (2001 and 2001-06 do)."""
+    return x.start <= y.end and y.start <= x.end
+
+
+_WINDOW = {Precision.DECADE: 5, Precision.YEAR: 15, Precision.MONTH: 36, Precision.DAY: 730}
+"""How far (in units of the precision) a bank date may be from the key to be plausible."""
+_NEAR = 6
+"""How many of the bank's dates on each side of the key are candidates."""
+
+
+def _shift_day(o: int, months: int = 0, years: int = 0) -> int | None:
+    d = date.fromordinal(o)
+    m = d.month - 1 + months
+    y = d.year + years + m // 12
+    try:
+        return date(y, m % 12 + 1, d.day).toordinal()
+    except ValueError:  # 31 April, 29 February of a common year, year 0...
+        return None
+
+
+def _generated_points(k: int, precision: Precision) -> list[int]:
+    """Plausible dates near ``k``: ±1..3 decades, ±1..5 years, ±1..3 months, nearby days."""
+    if precision is Precision.DECADE:
+        out = [k + s * i for i in (1, 2, 3) for s in (-1, 1)]
+    elif precision is Precision.YEAR:
+        out = [k + s * i for i in range(1, 6) for s in (-1, 1)]
+    elif precision is Precision.MONTH:
+        out = [k + s * i for i in (1, 2, 3, 12, 24, 36, 48, 60) for s in (-1, 1)]
+    else:
+        days = [k + s * i for i in (1, 2, 3, 5, 7, 10) for s in (-1, 1)]
+        shifted = [_shift_day(k, months=s * i) for i in (1, 2, 3) for s in (-1, 1)]
+        shifted += [_shift_day(k, years=s * i) for i in (1, 2, 3) for s in (-1, 1)]
+        out = days + [o for o in shifted if o is not None]
+    return [o for o in out if ord_valid(o, precision)]
+
+
+def _generated_ranges(a: int, b: int, precision: Precision) -> list[tuple[int, int]]:
+    """The key's range moved, whole, far enough not to overlap it."""
+    length = b - a
+    out: list[tuple[int, int]] = []
+    if precision is Precision.DAY:
+        # Shifting by days gives odd-looking ranges; move the same days to other years.
+        years = length // 365 + 1
+        for y in range(years, years + 3):
+            for s in (-1, 1):
+                a2, b2 = _shift_day(a, years=s * y), _shift_day(b, years=s * y)
+                if a2 is not None and b2 is not None:
+                    out.append((a2, b2))
+    else:
+        shifts = [length + i for i in (1, 2, 3, 4)]
+        if precision is Precision.MONTH:
+            shifts += [12 * y for y in (1, 2, 3) if 12 * y > length]
+        out = [(a + s * d, b + s * d) for d in shifts for s in (-1, 1)]
+    return [
+        (a2, b2)
+        for a2, b2 in out
+        if ord_valid(a2, precision) and ord_valid(b2, precision) and (b2 < a or a2 > b)
+    ]
+
+
+class DatePools:
+    """The bank's dates, per precision, as sorted unique ordinals (built once per bank)."""
+
+    def __init__(self, dates: Sequence[FuzzyDate]) -> None:
+        points: dict[Precision, set[int]] = {p: set() for p in Precision}
+        ranges: dict[Precision, set[tuple[int, int]]] = {p: set() for p in Precision}
+        for d in dates:
+            if d.is_range:
+                ranges[d.precision].add(date_ords(d))
+            else:
+                # A finer date is also a candidate at every coarser precision.
+                for p in Precision:
+                    if p <= d.precision:
+                        points[p].add(point_ord(d.first, p))
+        self.points = {p: sorted(v) for p, v in points.items()}
+        self.ranges = {p: sorted(v) for p, v in ranges.items()}
+
+    def _sides(self, key: FuzzyDate) -> tuple[list[Sequence[Hashable]], list[Sequence[Hashable]]]:
+        """(before tiers, after tiers): the bank's nearby dates, then generated ones; points
+        as ordinals, ranges as (first, last) ordinals."""
+        p = key.precision
+        a, b = date_ords(key)
+        window = _WINDOW[p]
+        if key.is_range:
+            ranges = self.ranges[p]
+            i = bisect.bisect_left(ranges, (a, a))
+            near_before = ranges[max(0, i - _NEAR) : i]
+            rb = [r for r in reversed(near_before) if r[1] < a and a - r[0] <= window]
+            ra = [r for r in ranges[i : i + 2 * _NEAR] if r[0] > b and r[0] - b <= window]
+            gen = _generated_ranges(a, b, p)
+            return (
+                [rb, [r for r in gen if r[1] < a]],
+                [ra[:_NEAR], [r for r in gen if r[0] > b]],
+            )
+        points = self.points[p]
+        i = bisect.bisect_left(points, a)
+        j = bisect.bisect_right(points, a)
+        pb = [o for o in reversed(points[max(0, i - _NEAR) : i]) if a - o <= window]
+        pa = [o for o in points[j : j + _NEAR] if o - a <= window]
+        gen_points = _generated_points(a, p)
+        return (
+            [pb, [o for o in gen_points if o < a]],
+            [pa, [o for o in gen_points if o > a]],
+        )
+
+    def count(self, key: FuzzyDate) -> int:
+        """How many distinct distractors ``distractors`` can find for ``key``."""
+        before, after = self._sides(key)
+        return len({x for tier in before for x in tier}) + len({x for tier in after for x in tier})
+
+    def distractors(self, key: FuzzyDate, count: int, rng: Random) -> list[FuzzyDate]:
+        """Up to ``count`` dates at the key's precision, none equal to it (nor overlapping it,
+        for ranges), the bank's nearby dates first; the key's sorted rank is random."""
+        before, after = self._sides(key)
+        n_before = len({x for tier in before for x in tier})
+        n_after = len({x for tier in after for x in tier})
+        lo, hi = split_rank(count, n_before, n_after, rng)
+
+        def same(x: Hashable) -> Hashable:
+            return x
+
+        chosen = draw(before, lo, rng, same) + draw(after, hi, rng, same)
+        p = key.precision
+        out = []
+        for x in chosen:
+            if isinstance(x, tuple):
+                out.append(ords_date(x[0], x[1], p, True))
+            else:
+                out.append(ords_date(x, x, p, False))
+        return out
+
+
+# --------------------------------------------------------------------------- numbers
+
+_BELOW = (0.5, 0.6, 0.7, 0.75, 0.8, 0.9)
+_ABOVE = (1.1, 1.2, 1.25, 1.3, 1.4, 1.5, 1.75, 2.0)
+_SMALL = 12
+"""Integers up to this are 'small': their distractors are the neighbours (3 → 2, 4, 5, 6)."""
+
+
+def decimals_of(value: float) -> int:
+    """How many decimals the key is given with (0.387 → 3, 210.0 → 0), at most 6."""
+    if float(value).is_integer():
+        return 0
+    exponent = Decimal(repr(float(value))).normalize().as_tuple().exponent
+    assert isinstance(exponent, int)
+    return min(max(-exponent, 0), 6)
+
+
+def format_number(value: float, decimals: int) -> str:
+    return f"{value:,.{decimals}f}"
+
+
+def _step(value: float, decimals: int) -> float:
+    """Round distractors like the key: 210 → tens, 1,500,000 → hundred-thousands, 0.39 → 0.01."""
+    if decimals:
+        return 10.0**-decimals
+    n = int(abs(value))
+    if n == 0:
+        return 1.0
+    zeros = len(str(n)) - len(str(n).rstrip("0"))
+    # Never coarser than the second significant digit, or 100 would only give 200 and 300.
+    return float(10 ** min(zeros, max(len(str(n)) - 2, 0)))
+
+
+def _round_to(x: float, step: float, decimals: int) -> float:
+    return round(math.floor(x / step + 0.5) * step, decimals)
+
+
+def number_candidates(value: float) -> tuple[list[list[float]], list[list[float]]]:
+    """(below tiers, above tiers): plausible values near ``value``, none equal to it."""
+    d = decimals_of(value)
+    key = round(value, d)
+    step = _step(value, d)
+    magnitude = abs(key)
+    if d == 0 and magnitude <= _SMALL:
+        near = [magnitude + i for i in (-3, -2, -1, 1, 2, 3, 4)]
+        # 0 only when the key is 0: "how many" answers of zero read as a trick.
+        near = [x for x in near if x >= 1 or (magnitude == 0 and x >= 0)]
+        scaled: list[float] = []
+    else:
+        scaled = [_round_to(magnitude * f, step, d) for f in (*_BELOW, *_ABOVE)]
+        near = [round(magnitude + i * step, d) for i in (-3, -2, -1, 1, 2, 3, 4)]
+    sign = -1.0 if key < 0 else 1.0
+    tiers: list[list[float]] = []
+    for group in (scaled, near):
+        # Keep the sign; never cross zero (a count of -5 is impossible, a temperature is not
+        # better for it either).
+        values = sorted({sign * x for x in group if x > 0 or (x == 0 and magnitude == 0)})
+        tiers.append([v for v in values if round(v, d) != key])
+    below = [[v for v in tier if v < key] for tier in tiers]
+    above = [[v for v in tier if v > key] for tier in tiers]
+    return below, above
+
+
+def number_distractors(value: float, count: int, rng: Random) -> list[float]:
+    """Up to ``count`` numbers near ``value``, rounded like it, displayed differently from it."""
+    below, above = number_candidates(value)
+    d = decimals_of(value)
+    shown = format_number(value, d)
+
+    def text(x: float) -> Hashable | None:
+        t = format_number(x, d)
+        return None if t == shown else t
+
+    n_below = len({text(x) for tier in below for x in tier} - {None})
+    n_above = len({text(x) for tier in above for x in tier} - {None})
+    lo, hi = split_rank(count, n_below, n_above, rng)
+    taken: set[Hashable] = set()
+    return draw(below, lo, rng, text, taken) + draw(above, hi, rng, text, taken)
+
+
+def number_count(value: float) -> int:
+    below, above = number_candidates(value)
+    d = decimals_of(value)
+    shown = format_number(value, d)
+    texts = {format_number(x, d) for tier in below + above for x in tier}
+    return len(texts - {shown})
+
+
+# --------------------------------------------------------------------------- sequences
+
+
+class Concat(Sequence[T]):
+    """Several sequences seen as one, without copying (for tiers built from pool slices)."""
+
+    def __init__(self, *parts: Sequence[T]) -> None:
+        self._parts = [p for p in parts if len(p)]
+        self._len = sum(len(p) for p in self._parts)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getitem__(self, i: int) -> T:  # type: ignore[override]
+        for part in self._parts:
+            if i < len(part):
+                return part[i]
+            i -= len(part)
+        raise IndexError(i)
+
+
+class Slice(Sequence[T]):
+    """``seq[start:stop]`` without copying."""
+
+    def __init__(self, seq: Sequence[T], start: int, stop: int) -> None:
+        self._seq, self._start, self._len = seq, start, max(stop - start, 0)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getitem__(self, i: int) -> T:  # type: ignore[override]
+        if not 0 <= i < self._len:
+            raise IndexError(i)
+        return self._seq[self._start + i]
+
+
+# --------------------------------------------------------------------------- timelines
+
+
+class Dated(Protocol):
+    """What timeline picking needs of an entry (``generator.TimelineEntry``)."""
+
+    norm: str
+    ords: tuple[int, ...]
+
+    @property
+    def precision(self) -> Precision: ...
+
+
+E = TypeVar("E", bound=Dated)
+
+
+def display_precision(entries: Sequence[Dated]) -> Precision:
+    """Items are shown at the coarsest precision among them (1998-11 beside 1970s → decade)."""
+    return min(e.precision for e in entries)
+
+
+def _joins(chosen: list[E], p: Precision, cand: E) -> Precision | None:
+    """The new display precision if ``cand`` can join without a tie, else None.
+
+    Two items tie when they look the same at the display precision: 2001-03 and 2001-06 tie
+    once a decade is shown beside them. Points that differ there cannot overlap either.
+    """
+    q = min(p, cand.precision)
+    ords = {c.ords[q - 1] for c in chosen}
+    if len(ords) < len(chosen) or cand.ords[q - 1] in ords:
+        return None
+    if any(c.norm == cand.norm for c in chosen):
+        return None
+    return q
+
+
+def _greedy_order(n: int) -> Iterator[int]:
+    """0, n-1, 1, n-2, ...: the extremes of a time-sorted pool are the likeliest to fit."""
+    lo, hi = 0, n - 1
+    while lo <= hi:
+        yield lo
+        if hi != lo:
+            yield hi
+        lo, hi = lo + 1, hi - 1
+
+
+def _greedy(anchor: E, pool: Sequence[E], count: int, chosen: list[E]) -> list[E]:
+    # Two passes: first only items that keep the display precision (a decade among years
+    # would force ties), then any.
+    p = display_precision(chosen)
+    for finer_only in (True, False):
+        for i in _greedy_order(len(pool)):
+            if len(chosen) > count:
+                return chosen
+            cand = pool[i]
+            if cand is anchor or any(c is cand for c in chosen):
+                continue
+            if finer_only and cand.precision < p:
+                continue
+            q = _joins(chosen, p, cand)
+            if q is not None:
+                chosen.append(cand)
+                p = q
+    return chosen
+
+
+def can_pick_apart(anchor: E, pool: Sequence[E], count: int = MIN_OPTIONS - 1) -> bool:
+    """Whether ``count`` items of ``pool`` can stand beside ``anchor`` without ties."""
+    return len(_greedy(anchor, pool, count, [anchor])) > count
+
+
+def pick_apart(anchor: E, pool: Sequence[E], count: int, rng: Random) -> list[E]:
+    """The anchor and up to ``count`` other items at random, no two tying at the display
+    precision (the coarsest among them); at least ``MIN_OPTIONS - 1`` others whenever
+    ``can_pick_apart`` says so."""
+    chosen = [anchor]
+    p = anchor.precision
+    attempts = 0
+    for i in _random_order(len(pool), count, rng):
+        attempts += 1
+        if len(chosen) > count or attempts > 8 * count + 24:
+            break
+        cand = pool[i]
+        if cand is anchor:
+            continue
+        q = _joins(chosen, p, cand)
+        if q is not None:
+            chosen.append(cand)
+            p = q
+    if len(chosen) <= count:
+        chosen = _greedy(anchor, pool, count, chosen)
+    if len(chosen) < MIN_OPTIONS:
+        # The random start blocked the rest (a decade beside years): the deterministic pick
+        # that ``can_pick_apart`` vouched for.
+        chosen = _greedy(anchor, pool, count, [anchor])
+    return chosen
