@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
@@ -9,8 +10,30 @@ from flask import Flask
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
-    if test_config:
-        app.config.update(test_config)
+
+    from .config import load_config
+
+    load_config(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    from .database import init_database
+    from . import models  # noqa: F401  (registers the tables on db.metadata)
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    init_database(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(__file__), "..", "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import auth, errors, study
+    from .security import init_security
+
+    init_security(app)
+    errors.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(study.bp)
 
     from .cli import register_cli
 

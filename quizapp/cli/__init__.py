@@ -6,6 +6,9 @@ from flask import Flask
 
 
 def register_cli(app: Flask) -> None:
-    from . import export
+    from . import banks, export, users
 
     app.cli.add_command(export.export_questions)
+    app.cli.add_command(banks.banks)
+    app.cli.add_command(users.users)
+    app.cli.add_command(users.welcome)

@@ -1,0 +1,72 @@
+"""Engine set-up: SQLite PRAGMAs and write transactions that begin IMMEDIATE.
+
+pysqlite's own transaction handling is switched off so that SQLAlchemy's ``begin`` event
+decides how each transaction starts: plain reads begin DEFERRED (WAL readers never block),
+and services that write open their transaction with :func:`write_transaction`, which begins
+IMMEDIATE so two writers queue on ``busy_timeout`` instead of failing with SQLITE_BUSY.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .extensions import db
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+_BEGIN_OPTION = "quizapp_sqlite_begin"
+
+
+def init_database(app: Flask) -> None:
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name == "sqlite":
+            _configure_sqlite(engine, app.config.get("SQLITE_SYNCHRONOUS", "NORMAL"))
+
+
+def _configure_sqlite(engine: Engine, synchronous: str) -> None:
+    if getattr(engine, "_quizapp_configured", False):
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    # Connections opened before the listeners (none in practice) would lack the PRAGMAs.
+    engine.dispose()
+    engine._quizapp_configured = True  # type: ignore[attr-defined]
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """One write transaction: commits at the end, rolls back on any error.
+
+    On SQLite it begins IMMEDIATE; a transaction already open in this session (from reads
+    earlier in the request) is committed first so the write one can begin IMMEDIATE.
+    """
+    session = db.session()
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise

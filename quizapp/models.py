@@ -1,0 +1,222 @@
+"""Typed SQLAlchemy models.
+
+Times are stored as UTC and always come back timezone-aware (``UTCDateTime``), because SQLite
+keeps no offset and the ``fsrs`` scheduler refuses naive datetimes.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column; pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+ROLES = ("student", "instructor", "admin")
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(20), default="student")
+    desired_retention: Mapped[float] = mapped_column(Float, default=0.9)
+    new_per_day: Mapped[int] = mapped_column(Integer, default=20)
+    reviews_per_day: Mapped[int] = mapped_column(Integer, default=200)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # Bumped at logout and password change: a session cookie that carries an older version is
+    # refused, so a copied cookie stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role in ("instructor", "admin")
+
+
+class Bank(db.Model):
+    __tablename__ = "banks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(20), default="en")
+    status: Mapped[str] = mapped_column(String(20), default="draft")  # draft | published
+    is_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The validated bank in its canonical JSON form; questions are rendered from it.
+    # Deferred: large, and only read when the parsed-bank cache misses (a new content hash).
+    content: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    document_text: Mapped[str | None] = mapped_column(Text, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    facts: Mapped[list[Fact]] = relationship(back_populates="bank", passive_deletes=True)
+
+
+class Fact(db.Model):
+    __tablename__ = "facts"
+    __table_args__ = (UniqueConstraint("bank_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30))
+    topic: Mapped[str] = mapped_column(String(100))
+    # Changes when what the fact asserts changes; a changed answer resets the fact's items.
+    answer_hash: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    bank: Mapped[Bank] = relationship(back_populates="facts")
+    items: Mapped[list[Item]] = relationship(back_populates="fact", passive_deletes=True)
+
+
+class Item(db.Model):
+    """One template applied to one fact: what a student's schedule hangs on."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("bank_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    fact_id: Mapped[int] = mapped_column(ForeignKey("facts.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(200))
+    template: Mapped[str] = mapped_column(String(60))
+    type: Mapped[str] = mapped_column(String(30))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    fact: Mapped[Fact] = relationship(back_populates="items")
+
+
+class ItemState(db.Model):
+    """A student's FSRS card for one item."""
+
+    __tablename__ = "item_states"
+    __table_args__ = (
+        UniqueConstraint("user_id", "item_id"),
+        Index("ix_item_states_user_due", "user_id", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    state: Mapped[int] = mapped_column(Integer)  # fsrs.State: 1 learning, 2 review, 3 relearning
+    step: Mapped[int | None] = mapped_column(Integer)
+    stability: Mapped[float | None] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float)
+    due: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_review: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reps: Mapped[int] = mapped_column(Integer, default=0)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    leech: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    item: Mapped[Item] = relationship()
+
+
+class Presentation(db.Model):
+    """One showing of an item: the drawn question, graded once, rated once.
+
+    Its random id is the one-time id of the shown question: a second submission finds the
+    stored result instead of recording again.
+    """
+
+    __tablename__ = "presentations"
+    __table_args__ = (Index("ix_presentations_user_shown", "user_id", "shown_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    question: Mapped[dict[str, Any]] = mapped_column(JSON)
+    shown_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answer: Mapped[list[str] | None] = mapped_column(JSON)
+    correct: Mapped[bool | None] = mapped_column(Boolean)
+    grade: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="SET NULL"))
+
+    item: Mapped[Item] = relationship()
+
+
+class Review(db.Model):
+    """Append-only review log."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        Index("ix_reviews_user_answered", "user_id", "answered_at"),
+        Index("ix_reviews_item", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    fact_id: Mapped[int] = mapped_column(ForeignKey("facts.id", ondelete="CASCADE"))
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"))
+    presentation_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    rating: Mapped[int] = mapped_column(Integer)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    local_day: Mapped[date] = mapped_column(Date)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    answer: Mapped[list[str] | None] = mapped_column(JSON)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    was_new: Mapped[bool] = mapped_column(Boolean, default=False)
+    state_before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    state_after: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class DailyCounter(db.Model):
+    """New items introduced and reviews done per student per local day."""
+
+    __tablename__ = "daily_counters"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    new_count: Mapped[int] = mapped_column(Integer, default=0)
+    review_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,270 @@
+"""Browser fixtures: the real app as a subprocess server, driven by Debian's Chromium.
+
+Never ``playwright install``: the browser is the system's ``/usr/bin/chromium``. Without it the
+browser tests are skipped, unless the ``CI`` environment variable is set, where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import ROOT, in_ci
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SERVER_START_TIMEOUT = 30.0
+
+
+@dataclass
+class LiveServer:
+    url: str
+    """``http://127.0.0.1:PORT``, no trailing slash."""
+    log: Path
+    database_url: str
+    secret_key: str
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+
+@dataclass
+class PageLog:
+    """What a page did: every request URL, and console errors (CSP violations land here)."""
+
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _port_answers(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _flask(env: dict[str, str], *args: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "quizapp", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.fail(
+            f"flask {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> Path:
+    if not CHROMIUM.exists():
+        message = f"{CHROMIUM} is missing (apt-get install chromium)"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app on a free loopback port, on a fresh migrated SQLite file with the banks imported."""
+    tmp = tmp_path_factory.mktemp("live")
+    database_url = f"sqlite:///{tmp / 'db.sqlite'}"
+    secret_key = secrets.token_hex(32)
+    env = {
+        **os.environ,
+        "QUIZAPP_DATABASE_URL": database_url,
+        "QUIZAPP_SECRET_KEY": secret_key,
+        "QUIZAPP_RATELIMIT_ENABLED": "false",
+        "QUIZAPP_FSRS_FUZZ": "false",
+        "FLASK_DEBUG": "0",
+        "PYTHONUNBUFFERED": "1",
+    }
+    _flask(env, "db", "upgrade")
+    _flask(env, "banks", "import", "question_bank/")
+
+    port = _free_port()
+    log_path = tmp / "server.log"
+    with log_path.open("w") as log:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "flask",
+                "--app",
+                "quizapp",
+                "run",
+                "--port",
+                str(port),
+                "--host",
+                "127.0.0.1",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + SERVER_START_TIMEOUT
+            while not _port_answers(port):
+                if server.poll() is not None:
+                    pytest.fail(f"the server exited ({server.returncode}):\n{log_path.read_text()}")
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"the server did not answer on port {port}:\n{log_path.read_text()}"
+                    )
+                time.sleep(0.1)
+            yield LiveServer(
+                url=f"http://127.0.0.1:{port}",
+                log=log_path,
+                database_url=database_url,
+                secret_key=secret_key,
+            )
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: Path) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(chromium_path), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page_log() -> PageLog:
+    return PageLog()
+
+
+@pytest.fixture
+def page(browser, live_server: LiveServer, page_log: PageLog):  # type: ignore[no-untyped-def]
+    """A fresh browser context (no cookies) on the live server, 1000px wide; it records every
+    request URL and every console error or uncaught exception in ``page_log``."""
+    context = browser.new_context(  # type: ignore[attr-defined]
+        base_url=live_server.url,
+        viewport={"width": 1000, "height": 900},
+        locale="en-GB",
+        timezone_id="UTC",
+    )
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.on("request", lambda request: page_log.requests.append(request.url))
+    page.on(
+        "console",
+        lambda message: page_log.errors.append(message.text) if message.type == "error" else None,
+    )
+    page.on("pageerror", lambda error: page_log.errors.append(f"uncaught: {error}"))
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def put_ordering_first(server: LiveServer, username: str, facts: int = 2) -> list[str]:
+    """Let ``username`` meet ordering questions on day one.
+
+    New items come in bank order and a fact's first item is a single-choice question; its
+    other items (the ordering one among them) are buried for the rest of the day once one was
+    answered. So a new student sees no ordering question on the first day. This marks the
+    other items of the first ``facts`` facts that have an ordering item as already learned
+    (due in a month), which puts their ordering items first in the queue. Returns the keys of
+    those ordering items.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from quizapp import create_app
+    from quizapp.extensions import db
+    from quizapp.models import Item, ItemState, User
+
+    app = create_app(
+        {
+            "DATABASE_URL": server.database_url,
+            "SECRET_KEY": server.secret_key,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        user = db.session.execute(select(User).where(User.username == username)).scalar_one()
+        ordering = (
+            db.session.execute(
+                select(Item)
+                .where(Item.type == "ordering", Item.active.is_(True))
+                .order_by(Item.position)
+                .limit(facts)
+            )
+            .scalars()
+            .all()
+        )
+        siblings = db.session.execute(
+            select(Item).where(
+                Item.fact_id.in_([item.fact_id for item in ordering]),
+                Item.type != "ordering",
+            )
+        ).scalars()
+        now = datetime.now(UTC)
+        for item in siblings:
+            db.session.add(
+                ItemState(
+                    user_id=user.id,
+                    item_id=item.id,
+                    bank_id=item.bank_id,
+                    state=2,  # fsrs.State.Review
+                    step=None,
+                    stability=30.0,
+                    difficulty=5.0,
+                    due=now + timedelta(days=30),
+                    last_review=now,
+                    reps=1,
+                    lapses=0,
+                )
+            )
+        db.session.commit()
+        keys = [item.key for item in ordering]
+        db.session.remove()
+        db.engine.dispose()
+    return keys

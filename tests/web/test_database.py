@@ -1,0 +1,94 @@
+"""Migrations and the SQLite settings the app relies on."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import inspect, text
+
+from quizapp import create_app
+from quizapp.extensions import db
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def flask_cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {"QUIZAPP_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "quizapp", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_upgrade_check_and_downgrade_on_an_empty_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    up = flask_cli(url, "db", "upgrade")
+    assert up.returncode == 0, up.stderr
+    check = flask_cli(url, "db", "check")
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "No new upgrade operations detected" in check.stdout + check.stderr
+    tables = {r[0] for r in sqlite3.connect(tmp_path / "fresh.sqlite").execute(
+        "select name from sqlite_master where type='table'")}
+    assert {"users", "banks", "facts", "items", "item_states", "reviews"} <= tables
+    down = flask_cli(url, "db", "downgrade", "base")
+    assert down.returncode == 0, down.stderr
+    tables = {r[0] for r in sqlite3.connect(tmp_path / "fresh.sqlite").execute(
+        "select name from sqlite_master where type='table'")}
+    assert tables <= {"alembic_version"}
+
+
+def test_sqlite_pragmas_are_in_force_on_every_connection(app: Flask) -> None:
+    with app.app_context():
+        for _ in range(2):  # a fresh pooled connection each time
+            with db.engine.connect() as conn:
+                assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+                assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+                assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 15000
+                assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+            db.engine.dispose()
+
+
+def test_write_transactions_begin_immediate(app: Flask, tmp_path: Path) -> None:
+    """While a write transaction is open, another connection cannot start writing."""
+    from quizapp.database import write_transaction
+
+    with app.app_context():
+        db_path = db.engine.url.database
+        with write_transaction():
+            db.session.execute(text("select 1"))
+            other = sqlite3.connect(db_path, timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                raise AssertionError("the second writer should have been refused")
+            except sqlite3.OperationalError as exc:
+                assert "locked" in str(exc)
+            finally:
+                other.close()
+
+
+def test_due_queue_query_uses_the_index(app: Flask) -> None:
+    with app.app_context():
+        plan = db.session.execute(text(
+            "EXPLAIN QUERY PLAN SELECT item_id FROM item_states WHERE user_id = 1 AND due <= '2030'"
+        )).all()
+        detail = " ".join(str(r[-1]) for r in plan)
+        assert "ix_item_states_user_due" in detail or "uq_item_states_user_id" in detail
+        assert "SCAN item_states" not in detail
+        names = {i["name"] for i in inspect(db.engine).get_indexes("item_states")}
+        assert "ix_item_states_user_due" in names
+
+
+def test_production_refuses_the_default_secret_key() -> None:
+    import pytest
+
+    from quizapp.config import ConfigError
+
+    with pytest.raises(ConfigError, match="QUIZAPP_SECRET_KEY"):
+        create_app({"ENV_NAME": "production", "DATABASE_URL": "sqlite://"})
+    app = create_app({"ENV_NAME": "production", "DATABASE_URL": "sqlite://",
+                      "SECRET_KEY": "x" * 40})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
