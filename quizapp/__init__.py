@@ -15,9 +15,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     load_config(app, test_config)
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config.get("TRUSTED_PROXIES"):
+        # Behind N reverse proxies: take the client address and scheme from their headers, so
+        # rate limits count clients rather than the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from .database import init_database
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
     from . import models  # noqa: F401  (registers the tables on db.metadata)
+    from .database import init_database
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)

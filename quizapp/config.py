@@ -35,6 +35,8 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "AUTH_RATE_LIMIT": "10 per minute",
         "WTF_CSRF_TIME_LIMIT": None,
         "SQLITE_SYNCHRONOUS": "NORMAL",
+        "TRUSTED_PROXIES": 0,
+        "QUESTION_OPTIONS": 4,
     }
 
 

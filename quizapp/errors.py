@@ -9,16 +9,23 @@ from werkzeug.exceptions import HTTPException
 from .extensions import db
 
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. Go back, reload the page and try again."),
+    400: (
+        "Bad request",
+        "The request could not be understood. Go back, reload the page and try again.",
+    ),
     403: ("Forbidden", "You do not have permission to do that."),
     404: ("Not found", "There is nothing here. Check the address, or start from the home page."),
     405: ("Method not allowed", "That address does not accept this kind of request."),
     413: (
         "File too large",
-        "The upload is larger than the 2 MB limit. Split the bank into smaller files and upload them one by one.",
+        "The upload is larger than the 2 MB limit. Split the bank into smaller files and "
+        "upload them one by one.",
     ),
     429: ("Too many requests", "Too many attempts in a short time. Wait a minute and try again."),
-    500: ("Something went wrong", "An unexpected error happened; nothing was saved. Try again in a moment."),
+    500: (
+        "Something went wrong",
+        "An unexpected error happened; nothing was saved. Try again in a moment.",
+    ),
 }
 
 

@@ -27,7 +27,9 @@ def import_command(paths: tuple[Path, ...]) -> None:
 
     files = [p for path in paths for p in _bank_files(path)]
     if not files:
-        click.echo(f"No bank files ({', '.join(BANK_SUFFIXES)}) in {', '.join(map(str, paths))}", err=True)
+        click.echo(
+            f"No bank files ({', '.join(BANK_SUFFIXES)}) in {', '.join(map(str, paths))}", err=True
+        )
         sys.exit(2)
     loaded = []
     failed = False

@@ -20,7 +20,12 @@ LEECH_LAPSES = 8
 LEARN_AHEAD = timedelta(minutes=20)
 """As Anki: when nothing else is left, a learning item due within this time is shown early."""
 
-RATING_LABELS = {Rating.Again: "Again", Rating.Hard: "Hard", Rating.Good: "Good", Rating.Easy: "Easy"}
+RATING_LABELS = {
+    Rating.Again: "Again",
+    Rating.Hard: "Hard",
+    Rating.Good: "Good",
+    Rating.Easy: "Easy",
+}
 
 
 def make_scheduler(desired_retention: float = 0.9, *, fuzz: bool = True) -> Scheduler:
@@ -72,7 +77,9 @@ def review(
     scheduler: Scheduler, card: Card, rating: Rating, now: datetime, duration_ms: int | None
 ) -> Card:
     _require_aware(now)
-    new, _log = scheduler.review_card(card, rating, review_datetime=now, review_duration=duration_ms)
+    new, _log = scheduler.review_card(
+        card, rating, review_datetime=now, review_duration=duration_ms
+    )
     return new
 
 

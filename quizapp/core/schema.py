@@ -69,7 +69,9 @@ class SourceInfo(StrictModel):
 class Entity(StrictModel):
     id: Slug
     name: Text
-    kind: Slug = Field(description="country, organization, person, agreement, programme, place, ...")
+    kind: Slug = Field(
+        description="country, organization, person, agreement, programme, place, ..."
+    )
     aliases: list[Text] = []
     group: Slug | None = Field(
         default=None, description="e.g. a region; distractors prefer the same group"
@@ -214,6 +216,14 @@ class Bank(StrictModel):
 
 
 FactBase.model_rebuild()
-for _model in (EventFact, MembershipFact, AgreementFact, RoleFact, QuantityFact, DisputeFact,
-               PolicyFact, Bank):
+for _model in (
+    EventFact,
+    MembershipFact,
+    AgreementFact,
+    RoleFact,
+    QuantityFact,
+    DisputeFact,
+    PolicyFact,
+    Bank,
+):
     _model.model_rebuild()

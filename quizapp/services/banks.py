@@ -101,7 +101,9 @@ def import_bank(
     return result
 
 
-def _sync_facts(row: Bank, fact_contents: list[dict[str, Any]], result: ImportResult) -> dict[str, Fact]:
+def _sync_facts(
+    row: Bank, fact_contents: list[dict[str, Any]], result: ImportResult
+) -> dict[str, Fact]:
     existing = {
         f.key: f for f in db.session.execute(select(Fact).where(Fact.bank_id == row.id)).scalars()
     }

@@ -50,7 +50,9 @@ def visible_banks_query(user: User) -> Any:
 
 
 def get_bank_for(user: User, slug: str) -> Bank:
-    bank = db.session.execute(visible_banks_query(user).where(Bank.slug == slug)).scalar_one_or_none()
+    bank = db.session.execute(
+        visible_banks_query(user).where(Bank.slug == slug)
+    ).scalar_one_or_none()
     if bank is None:
         raise NotFound(f"No bank '{slug}' that you can study.")
     return bank
@@ -102,9 +104,14 @@ def _summary(user: User, bank: Bank, now: datetime, limits: scheduling.Limits) -
             func.count().filter(states.c.state == State.Review),
         ).select_from(states)
     ).one()
-    total = db.session.scalar(
-        select(func.count()).select_from(Item).where(Item.bank_id == bank.id, Item.active.is_(True))
-    ) or 0
+    total = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Item)
+            .where(Item.bank_id == bank.id, Item.active.is_(True))
+        )
+        or 0
+    )
     started = db.session.scalar(select(func.count()).select_from(states)) or 0
     return BankSummary(
         id=bank.id,
@@ -119,11 +126,14 @@ def _summary(user: User, bank: Bank, now: datetime, limits: scheduling.Limits) -
 
 
 def _reviews_since(user: User, start: datetime) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Review)
-        .where(Review.user_id == user.id, Review.answered_at >= start)
-    ) or 0
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Review)
+            .where(Review.user_id == user.id, Review.answered_at >= start)
+        )
+        or 0
+    )
 
 
 def _review_days(user: User, today: Any) -> list[Any]:
@@ -174,9 +184,7 @@ def queue_for(user: User, bank: Bank, now: datetime) -> list[scheduling.QueueEnt
     entries = [scheduling.QueueEntry(r[0], r[1], r[2], r[3], r[4]) for r in started]
     if limits.new_left:
         # Siblings are buried, so more than new_left candidates may be needed to fill the limit.
-        has_state = exists().where(
-            and_(ItemState.item_id == Item.id, ItemState.user_id == user.id)
-        )
+        has_state = exists().where(and_(ItemState.item_id == Item.id, ItemState.user_id == user.id))
         fresh = db.session.execute(
             select(Item.id, Item.fact_id, Item.position)
             .where(Item.bank_id == bank.id, Item.active.is_(True), ~has_state)
@@ -229,8 +237,15 @@ def next_question(user: User, bank: Bank, now: datetime, rng: Random | None = No
     seed = (rng or Random(secrets.randbits(64))).getrandbits(63)
     question = render(bank, item, seed)
     token = _serializer().dumps(
-        {"u": user.id, "b": bank.id, "i": item.id, "s": seed, "n": uuid.uuid4().hex,
-         "h": bank.content_hash, "t": int(now.timestamp() * 1000)}
+        {
+            "u": user.id,
+            "b": bank.id,
+            "i": item.id,
+            "s": seed,
+            "n": uuid.uuid4().hex,
+            "h": bank.content_hash,
+            "t": int(now.timestamp() * 1000),
+        }
     )
     return Shown(question, token, counts_of(queue), int(now.timestamp() * 1000))
 
@@ -314,8 +329,12 @@ def _chosen_texts(question: Question, answer: list[str]) -> tuple[str, ...]:
     try:
         indices = [int(a) for a in answer]
     except ValueError as exc:
-        raise StudyError("The answer sent was not one of the options; please choose again.") from exc
-    if any(not 0 <= i < len(question.options) for i in indices) or len(set(indices)) != len(indices):
+        raise StudyError(
+            "The answer sent was not one of the options; please choose again."
+        ) from exc
+    if any(not 0 <= i < len(question.options) for i in indices) or len(set(indices)) != len(
+        indices
+    ):
         raise StudyError("The answer sent was not one of the options; please choose again.")
     if not indices:
         raise StudyError("Choose an answer before checking.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -114,7 +115,7 @@ def test_intervals_grow_with_good_reviews_as_fsrs_says() -> None:
     # learning steps 1m and 10m first: Good from new goes to the 10-minute step
     assert intervals[0] == timedelta(minutes=10)
     review_intervals = intervals[1:]
-    assert all(b > a for a, b in zip(review_intervals, review_intervals[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(review_intervals))
     assert card.state == State.Review
 
 
@@ -125,7 +126,9 @@ def test_preview_intervals_match_a_real_review() -> None:
     preview = s.preview_intervals(scheduler, card, later)
     for rating in Rating:
         assert preview[rating] == s.review(scheduler, card, rating, later, None).due - later
-    assert preview[Rating.Again] < preview[Rating.Hard] <= preview[Rating.Good] < preview[Rating.Easy]
+    assert (
+        preview[Rating.Again] < preview[Rating.Hard] <= preview[Rating.Good] < preview[Rating.Easy]
+    )
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,11 @@ def flask_cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"QUIZAPP_DATABASE_URL": db_url, "PATH": "/usr/bin:/bin"}
     return subprocess.run(
         [sys.executable, "-m", "flask", "--app", "quizapp", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -31,13 +35,21 @@ def test_upgrade_check_and_downgrade_on_an_empty_database(tmp_path: Path) -> Non
     check = flask_cli(url, "db", "check")
     assert check.returncode == 0, check.stdout + check.stderr
     assert "No new upgrade operations detected" in check.stdout + check.stderr
-    tables = {r[0] for r in sqlite3.connect(tmp_path / "fresh.sqlite").execute(
-        "select name from sqlite_master where type='table'")}
+    tables = {
+        r[0]
+        for r in sqlite3.connect(tmp_path / "fresh.sqlite").execute(
+            "select name from sqlite_master where type='table'"
+        )
+    }
     assert {"users", "banks", "facts", "items", "item_states", "reviews"} <= tables
     down = flask_cli(url, "db", "downgrade", "base")
     assert down.returncode == 0, down.stderr
-    tables = {r[0] for r in sqlite3.connect(tmp_path / "fresh.sqlite").execute(
-        "select name from sqlite_master where type='table'")}
+    tables = {
+        r[0]
+        for r in sqlite3.connect(tmp_path / "fresh.sqlite").execute(
+            "select name from sqlite_master where type='table'"
+        )
+    }
     assert tables <= {"alembic_version"}
 
 
@@ -72,9 +84,12 @@ def test_write_transactions_begin_immediate(app: Flask, tmp_path: Path) -> None:
 
 def test_due_queue_query_uses_the_index(app: Flask) -> None:
     with app.app_context():
-        plan = db.session.execute(text(
-            "EXPLAIN QUERY PLAN SELECT item_id FROM item_states WHERE user_id = 1 AND due <= '2030'"
-        )).all()
+        plan = db.session.execute(
+            text(
+                "EXPLAIN QUERY PLAN SELECT item_id FROM item_states "
+                "WHERE user_id = 1 AND due <= '2030'"
+            )
+        ).all()
         detail = " ".join(str(r[-1]) for r in plan)
         assert "ix_item_states_user_due" in detail or "uq_item_states_user_id" in detail
         assert "SCAN item_states" not in detail
@@ -89,6 +104,7 @@ def test_production_refuses_the_default_secret_key() -> None:
 
     with pytest.raises(ConfigError, match="QUIZAPP_SECRET_KEY"):
         create_app({"ENV_NAME": "production", "DATABASE_URL": "sqlite://"})
-    app = create_app({"ENV_NAME": "production", "DATABASE_URL": "sqlite://",
-                      "SECRET_KEY": "x" * 40})
+    app = create_app(
+        {"ENV_NAME": "production", "DATABASE_URL": "sqlite://", "SECRET_KEY": "x" * 40}
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True

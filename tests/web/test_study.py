@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def test_anonymous_home_is_the_landing_page_and_study_needs_login(client: FlaskC
 def test_answer_right_then_rate_writes_the_log_and_the_fsrs_state(
     app: Flask, client: FlaskClient, student: int, clock: FakeClock
 ) -> None:
-    q, pid = study_once(app, client, right=True)
+    _q, pid = study_once(app, client, right=True)
     with app.app_context():
         review = db.session.execute(select(Review)).scalar_one()
         assert review.rating == Rating.Good and review.correct is True and review.was_new
@@ -151,16 +152,18 @@ def test_bad_answers_are_refused_with_a_message(
     app: Flask, client: FlaskClient, student: int
 ) -> None:
     page = client.get(f"/study/{solar_slug()}")
-    token, q = shown_question(app, page.text)
+    token, _q = shown_question(app, page.text)
     for answer in (["99"], ["x"], ["0", "0"]):
         resp = client.post(
-            f"/study/{solar_slug()}/answer", data={"token": token, "answer": answer},
+            f"/study/{solar_slug()}/answer",
+            data={"token": token, "answer": answer},
             follow_redirects=True,
         )
         assert resp.status_code == 200
         assert "not one of the options" in resp.text
     tampered = client.post(
-        f"/study/{solar_slug()}/answer", data={"token": token + "x", "answer": ["0"]},
+        f"/study/{solar_slug()}/answer",
+        data={"token": token + "x", "answer": ["0"]},
         follow_redirects=True,
     )
     assert "expired or its form was damaged" in tampered.text
@@ -192,9 +195,12 @@ def test_second_students_schedule_is_independent(
         ana_view = home_view(db.session.get(User, student), clock.current)
         bo_view = home_view(db.session.get(User, bo), clock.current)
         assert ana_view.banks[0].new == 17 and bo_view.banks[0].new == 20
-        assert db.session.scalar(
-            select(func.count()).select_from(ItemState).where(ItemState.user_id == bo)
-        ) == 0
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(ItemState).where(ItemState.user_id == bo)
+            )
+            == 0
+        )
 
 
 def test_siblings_wait_until_the_next_day(
@@ -262,7 +268,7 @@ def test_a_month_of_good_reviews_grows_the_intervals(
     first = next(iter(item_intervals.values()))
     assert len(first) >= 4
     review_steps = first[1:]
-    assert all(b > a for a, b in zip(review_steps, review_steps[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(review_steps))
     assert first[0] == timedelta(minutes=10)
 
 
