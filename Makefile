@@ -17,7 +17,7 @@ setup: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/flask db upgrade
-	$(BIN)/flask banks import question_bank/
+	$(BIN)/flask banks import
 	$(BIN)/flask welcome
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 

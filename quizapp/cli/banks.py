@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
 from ..core.bank import BankValidationError
@@ -16,12 +17,15 @@ BANK_SUFFIXES = (".yaml", ".yml", ".json")
 
 
 @banks.command("import")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def import_command(paths: tuple[Path, ...]) -> None:
     """Import bank files (or every bank file in a folder), keeping students' progress.
 
+    With no PATHS, imports the bundled banks (QUIZAPP_BANKS_DIR, by default question_bank/).
     Every file is validated first; when any is invalid nothing is imported.
     """
+    if not paths:
+        paths = (Path(current_app.config["BANKS_DIR"]),)
     from ..core.bank import load_bank, load_document_text
     from ..services.banks import import_bank
 

@@ -63,6 +63,10 @@ class DatePoint:
                 "like 1970s, or a range START/END of those"
             )
         if m["decade"]:
+            if int(m["decade"]) < 10:
+                raise DateError(
+                    f"'{text}': the first decade is the 10s (0010s); year 0 does not exist"
+                )
             return cls(int(m["decade"]), None, None, Precision.DECADE)
         year = int(m["year"])
         if year < 1:
@@ -111,7 +115,7 @@ class DatePoint:
 
     def iso(self) -> str:
         if self.precision is Precision.DECADE:
-            return f"{self.year}s"
+            return f"{self.year:04d}s"
         if self.precision is Precision.YEAR:
             return f"{self.year:04d}"
         if self.precision is Precision.MONTH:

@@ -174,7 +174,7 @@ class PolicyFact(FactBase):
     kind: Literal["policy"]
     actor: EntityRef = Field(description="the government or regime whose policy this was")
     period: Date
-    stance: Text = Field(description="the policy, as a phrase that completes 'Peru ...'")
+    stance: Text = Field(description="the policy, as a phrase that completes '<actor> ...'")
 
 
 Fact = Annotated[

@@ -169,3 +169,10 @@ def test_point_details() -> None:
     assert DatePoint.parse("1970s").iso() == "1970s"
     assert DatePoint.parse("0998").iso() == "0998"
     assert DatePoint.parse("1998-02-03").display() == "February 3, 1998"
+
+
+def test_decades_before_year_1000_round_trip_and_year_zero_is_refused() -> None:
+    assert FuzzyDate.parse("0990s").iso() == "0990s"
+    assert FuzzyDate.parse(FuzzyDate.parse("0990s").iso()).start.year == 990
+    with pytest.raises(DateError, match="year 0 does not exist"):
+        FuzzyDate.parse("0000s")

@@ -186,7 +186,9 @@ def check_question(q: Question, bank: Bank, ctx: BankContext, n_options: int) ->
 
 
 def _check_chronological(q: Question, ctx: BankContext, strict_first_only: bool) -> None:
-    by_text = {e.text: e for e in ctx.timeline}
+    # Through the question's facts: two facts of the bank may read the same.
+    by_text = {ctx.timeline_by_fact[f].text: ctx.timeline_by_fact[f] for f in q.fact_ids}
+    assert len(by_text) == len(q.options) == len(q.fact_ids)
     chosen = [by_text[t] for t in (q.options if strict_first_only else q.answer)]
     p = min(e.precision for e in chosen)
     ords = [e.ords[p - 1] for e in chosen]
