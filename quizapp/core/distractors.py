@@ -15,13 +15,14 @@ same seed gives the same options. The rules, each with a unit test:
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from datetime import date
 from decimal import Decimal
 from random import Random
-from typing import Protocol, TypeVar
+from typing import NamedTuple, Protocol, TypeVar
 
 from .dates import DatePoint, FuzzyDate, Precision
 
@@ -33,8 +34,11 @@ MIN_OPTIONS = 3
 # --------------------------------------------------------------------------- texts
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalise(text: str) -> str:
-    """How options are compared for equality: case- and whitespace-insensitive."""
+    """How options are compared for equality: case- and whitespace-insensitive.
+
+    Cached: a bank compares the same few thousand texts over and over."""
     return " ".join(text.split()).casefold()
 
 
@@ -44,6 +48,44 @@ _CATCH_ALL = re.compile(r"^(all|none|both|neither)\b.*\babove\b|^(all|none) of (
 def is_catch_all(text: str) -> bool:
     """'All of the above' and friends are never offered: they test test-taking, not facts."""
     return bool(_CATCH_ALL.match(normalise(text)))
+
+
+# --------------------------------------------------------------------------- randomness
+
+# Built on ``rng.random()`` alone: it is implemented in C (``randrange``, ``shuffle`` and
+# ``sample`` run Python code per element, the main cost of generating a large bank), and its
+# stream is documented as stable across Python versions, so a seed keeps its questions.
+
+
+def pick_index(rng: Random, n: int) -> int:
+    """A uniform index in range(n) (n > 0)."""
+    return int(rng.random() * n)
+
+
+def choose(rng: Random, seq: Sequence[T]) -> T:
+    return seq[int(rng.random() * len(seq))]
+
+
+def shuffle(rng: Random, items: list[T]) -> None:
+    """Fisher–Yates, in place."""
+    for i in range(len(items) - 1, 0, -1):
+        j = int(rng.random() * (i + 1))
+        items[i], items[j] = items[j], items[i]
+
+
+def sample(rng: Random, seq: Sequence[T], k: int) -> list[T]:
+    """``k`` distinct items of ``seq`` in random order."""
+    pool = list(seq)
+    n = len(pool)
+    for i in range(k):
+        j = i + int(rng.random() * (n - i))
+        pool[i], pool[j] = pool[j], pool[i]
+    return pool[:k]
+
+
+def randint(rng: Random, lo: int, hi: int) -> int:
+    """A uniform integer in [lo, hi]."""
+    return lo + int(rng.random() * (hi - lo + 1))
 
 
 # --------------------------------------------------------------------------- drawing
@@ -82,16 +124,21 @@ def draw(
 
 def _random_order(n: int, need: int, rng: Random) -> Iterator[int]:
     if n <= 4 * need + 16:
-        yield from rng.sample(range(n), n)
+        # A lazy Fisher–Yates: only as many draws as items looked at.
+        order = list(range(n))
+        for i in range(n):
+            j = i + int(rng.random() * (n - i))
+            order[i], order[j] = order[j], order[i]
+            yield order[i]
         return
     seen: set[int] = set()
     for _ in range(6 * need + 20):
-        i = rng.randrange(n)
+        i = int(rng.random() * n)
         if i not in seen:
             seen.add(i)
             yield i
     # Mostly rejected so far: fall back to a full pass from a random start.
-    start = rng.randrange(n)
+    start = int(rng.random() * n)
     for j in range(n):
         i = (start + j) % n
         if i not in seen:
@@ -125,7 +172,7 @@ def split_rank(count: int, below: int, above: int, rng: Random) -> tuple[int, in
     The key's rank is drawn uniformly, then clipped to what is available on each side.
     """
     count = min(count, below + above)
-    lo = min(rng.randrange(count + 1), below)
+    lo = min(int(rng.random() * (count + 1)), below)
     hi = min(count - lo, above)
     lo = min(count - hi, below)
     return lo, hi
@@ -245,6 +292,13 @@ def _generated_ranges(a: int, b: int, precision: Precision) -> list[tuple[int, i
     ]
 
 
+class _Sides(NamedTuple):
+    before: list[Sequence[Hashable]]
+    after: list[Sequence[Hashable]]
+    n_before: int
+    n_after: int
+
+
 class DatePools:
     """The bank's dates, per precision, as sorted unique ordinals (built once per bank)."""
 
@@ -261,10 +315,25 @@ class DatePools:
                         points[p].add(point_ord(d.first, p))
         self.points = {p: sorted(v) for p, v in points.items()}
         self.ranges = {p: sorted(v) for p, v in ranges.items()}
+        self._cache: dict[FuzzyDate, _Sides] = {}
 
-    def _sides(self, key: FuzzyDate) -> tuple[list[Sequence[Hashable]], list[Sequence[Hashable]]]:
-        """(before tiers, after tiers): the bank's nearby dates, then generated ones; points
-        as ordinals, ranges as (first, last) ordinals."""
+    def _sides(self, key: FuzzyDate) -> _Sides:
+        """The bank's nearby dates, then generated ones, before and after the key; points as
+        ordinals, ranges as (first, last) ordinals. Cached per key."""
+        hit = self._cache.get(key)
+        if hit is None:
+            before, after = self._compute_sides(key)
+            hit = self._cache[key] = _Sides(
+                before,
+                after,
+                len({x for tier in before for x in tier}),
+                len({x for tier in after for x in tier}),
+            )
+        return hit
+
+    def _compute_sides(
+        self, key: FuzzyDate
+    ) -> tuple[list[Sequence[Hashable]], list[Sequence[Hashable]]]:
         p = key.precision
         a, b = date_ords(key)
         window = _WINDOW[p]
@@ -292,29 +361,33 @@ class DatePools:
 
     def count(self, key: FuzzyDate) -> int:
         """How many distinct distractors ``distractors`` can find for ``key``."""
-        before, after = self._sides(key)
-        return len({x for tier in before for x in tier}) + len({x for tier in after for x in tier})
+        sides = self._sides(key)
+        return sides.n_before + sides.n_after
+
+    def distractor_ords(self, key: FuzzyDate, count: int, rng: Random) -> list[tuple[int, int]]:
+        """Up to ``count`` dates at the key's precision as (first, last) ordinals, none equal
+        to it (nor overlapping it, for ranges), the bank's nearby dates first; the key's
+        sorted rank is random."""
+        before, after, n_before, n_after = self._sides(key)
+        lo, hi = split_rank(count, n_before, n_after, rng)
+        chosen = draw(before, lo, rng, _same) + draw(after, hi, rng, _same)
+        return [x if isinstance(x, tuple) else (x, x) for x in chosen]  # type: ignore[misc]
 
     def distractors(self, key: FuzzyDate, count: int, rng: Random) -> list[FuzzyDate]:
-        """Up to ``count`` dates at the key's precision, none equal to it (nor overlapping it,
-        for ranges), the bank's nearby dates first; the key's sorted rank is random."""
-        before, after = self._sides(key)
-        n_before = len({x for tier in before for x in tier})
-        n_after = len({x for tier in after for x in tier})
-        lo, hi = split_rank(count, n_before, n_after, rng)
+        """``distractor_ords`` as dates."""
+        p, is_range = key.precision, key.is_range
+        return [ords_date(a, b, p, is_range) for a, b in self.distractor_ords(key, count, rng)]
 
-        def same(x: Hashable) -> Hashable:
-            return x
 
-        chosen = draw(before, lo, rng, same) + draw(after, hi, rng, same)
-        p = key.precision
-        out = []
-        for x in chosen:
-            if isinstance(x, tuple):
-                out.append(ords_date(x[0], x[1], p, True))
-            else:
-                out.append(ords_date(x, x, p, False))
-        return out
+def _same(x: Hashable) -> Hashable:
+    return x
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def ords_text(a: int, b: int, precision: Precision, is_range: bool) -> tuple[str, str]:
+    """(display, ISO) of a date given as ordinals; cached, as the same dates recur."""
+    d = ords_date(a, b, precision, is_range)
+    return d.display(), d.iso()
 
 
 # --------------------------------------------------------------------------- numbers
@@ -325,6 +398,7 @@ _SMALL = 12
 """Integers up to this are 'small': their distractors are the neighbours (3 → 2, 4, 5, 6)."""
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def decimals_of(value: float) -> int:
     """How many decimals the key is given with (0.387 → 3, 210.0 → 0), at most 6."""
     if float(value).is_integer():
@@ -354,6 +428,7 @@ def _round_to(x: float, step: float, decimals: int) -> float:
     return round(math.floor(x / step + 0.5) * step, decimals)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def number_candidates(value: float) -> tuple[list[list[float]], list[list[float]]]:
     """(below tiers, above tiers): plausible values near ``value``, none equal to it."""
     d = decimals_of(value)
@@ -469,11 +544,20 @@ def _joins(chosen: list[E], p: Precision, cand: E) -> Precision | None:
     once a decade is shown beside them. Points that differ there cannot overlap either.
     """
     q = min(p, cand.precision)
-    ords = {c.ords[q - 1] for c in chosen}
-    if len(ords) < len(chosen) or cand.ords[q - 1] in ords:
-        return None
-    if any(c.norm == cand.norm for c in chosen):
-        return None
+    i = q - 1
+    mine, norm = cand.ords[i], cand.norm
+    if q < p:
+        # A coarser display: the items chosen so far must not tie among themselves either.
+        seen = set()
+        for c in chosen:
+            o = c.ords[i]
+            if o == mine or o in seen or c.norm == norm:
+                return None
+            seen.add(o)
+    else:
+        for c in chosen:
+            if c.ords[i] == mine or c.norm == norm:
+                return None
     return q
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import bisect
 import zlib
 from collections import Counter, defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from random import Random
+from typing import Any, TypeVar
 
 from .dates import FuzzyDate, Precision
 from .distractors import DatePools, normalise, point_ord
@@ -29,6 +31,8 @@ from .schema import (
     RoleFact,
 )
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True, eq=False)
 class TimelineEntry:
@@ -42,10 +46,7 @@ class TimelineEntry:
     """The date's ordinal at each precision from DECADE up to its own (index = precision - 1)."""
     start: int
     """Day ordinal of the date's first day, for sorting."""
-
-    @property
-    def precision(self) -> Precision:
-        return self.date.precision
+    precision: Precision
 
 
 @dataclass(eq=False)
@@ -82,23 +83,49 @@ class BankContext:
     policy_stances: list[str] = field(default_factory=list)
     policies_by_start: list[PolicyFact] = field(default_factory=list)
     policy_starts: list[int] = field(default_factory=list)
+    policy_ends: list[int] = field(default_factory=list)
     policy_longest: int = 0
     timeline: list[TimelineEntry] = field(default_factory=list)
     timeline_events: list[TimelineEntry] = field(default_factory=list)
     timeline_by_fact: dict[str, TimelineEntry] = field(default_factory=dict)
 
+    memo: dict[Hashable, Any] = field(default_factory=dict)
+    """Per-fact work shared by ``applies`` and ``render`` (and by later showings)."""
+    _spans: dict[int, tuple[FuzzyDate, int, int]] = field(default_factory=dict)
+
+    def memoised(self, key: Hashable, compute: Callable[[], T]) -> T:
+        try:
+            return self.memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self.memo[key] = compute()
+            return value
+
+    def span(self, when: FuzzyDate) -> tuple[int, int]:
+        """(first day, last day) as ordinals; cached, as ``FuzzyDate`` computes them anew."""
+        hit = self._spans.get(id(when))
+        if hit is not None and hit[0] is when:
+            return hit[1], hit[2]
+        a, b = when.start.toordinal(), when.end.toordinal()
+        self._spans[id(when)] = (when, a, b)  # keeps ``when`` alive: its id stays its own
+        return a, b
+
+    def overlap(self, x: FuzzyDate, y: FuzzyDate) -> bool:
+        """Whether the two dates could name the same moment (2001 and 2001-06 do)."""
+        xa, xb = self.span(x)
+        ya, yb = self.span(y)
+        return xa <= yb and ya <= xb
+
     def policies_overlapping(self, when: FuzzyDate) -> list[PolicyFact]:
         """Policies whose period overlaps ``when`` (by bisection over the sorted periods)."""
-        stop = bisect.bisect_right(self.policy_starts, when.end.toordinal())
-        lo = when.start.toordinal()
+        lo, hi = self.span(when)
+        stop = bisect.bisect_right(self.policy_starts, hi)
         # Periods are short next to the bank's span: scan back only while they could reach.
         out = []
         for i in range(stop - 1, -1, -1):
             if self.policy_starts[i] < lo - self.policy_longest:
                 break
-            p = self.policies_by_start[i]
-            if p.period.end.toordinal() >= lo:
-                out.append(p)
+            if self.policy_ends[i] >= lo:
+                out.append(self.policies_by_start[i])
         return out
 
     def name(self, entity_id: str) -> str:
@@ -193,16 +220,16 @@ def build_context(bank: Bank) -> BankContext:
     ctx.agreement_outcomes = dict(agreement_outcomes)
     ctx.dispute_parties_by_subject = dict(dispute_parties)
 
-    ctx.policies_by_start.sort(key=lambda f: f.period.start)
-    ctx.policy_starts = [f.period.start.toordinal() for f in ctx.policies_by_start]
+    ctx.policies_by_start.sort(key=lambda f: ctx.span(f.period))
+    ctx.policy_starts = [ctx.span(f.period)[0] for f in ctx.policies_by_start]
+    ctx.policy_ends = [ctx.span(f.period)[1] for f in ctx.policies_by_start]
     ctx.policy_longest = max(
-        (f.period.end.toordinal() - f.period.start.toordinal() for f in ctx.policies_by_start),
-        default=0,
+        (b - a for a, b in zip(ctx.policy_starts, ctx.policy_ends, strict=True)), default=0
     )
-    ctx.events_by_start = sorted(events, key=lambda f: f.date.start)
-    ctx.event_starts = [f.date.start.toordinal() for f in ctx.events_by_start]
-    ctx.events_by_end = sorted(events, key=lambda f: f.date.end)
-    ctx.event_ends = [f.date.end.toordinal() for f in ctx.events_by_end]
+    ctx.events_by_start = sorted(events, key=lambda f: ctx.span(f.date)[0])
+    ctx.event_starts = [ctx.span(f.date)[0] for f in ctx.events_by_start]
+    ctx.events_by_end = sorted(events, key=lambda f: ctx.span(f.date)[1])
+    ctx.event_ends = [ctx.span(f.date)[1] for f in ctx.events_by_end]
 
     for fact in bank.facts:
         found = timeline_text(fact, ctx)
@@ -215,7 +242,8 @@ def build_context(bank: Bank) -> BankContext:
             date=when,
             norm=normalise(text),
             ords=tuple(point_ord(when.first, p) for p in Precision if p <= when.precision),
-            start=when.start.toordinal(),
+            start=ctx.span(when)[0],
+            precision=when.precision,
         )
         ctx.timeline.append(entry)
         ctx.timeline_by_fact[fact.id] = entry
@@ -228,8 +256,9 @@ def events_apart_from(ctx: BankContext, when: FuzzyDate) -> tuple[int, int]:
     """(n, m): the first n of ``events_by_end`` end before ``when``, and the events from
     index m of ``events_by_start`` start after it; together, every event that cannot have
     happened at the same time (found by bisection, not by a scan)."""
-    n = bisect.bisect_left(ctx.event_ends, when.start.toordinal())
-    m = bisect.bisect_right(ctx.event_starts, when.end.toordinal())
+    a, b = ctx.span(when)
+    n = bisect.bisect_left(ctx.event_ends, a)
+    m = bisect.bisect_right(ctx.event_starts, b)
     return n, m
 
 

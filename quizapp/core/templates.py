@@ -12,6 +12,7 @@ several members at random sticks to the first when the reworded prompt names non
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from random import Random
@@ -23,7 +24,8 @@ from .distractors import (
     Concat,
     Slice,
     can_pick_apart,
-    dates_overlap,
+    choose,
+    date_ords,
     decimals_of,
     display_precision,
     draw,
@@ -33,7 +35,11 @@ from .distractors import (
     normalise,
     number_count,
     number_distractors,
+    ords_text,
     pick_apart,
+    randint,
+    sample,
+    shuffle,
 )
 from .questions import Question, QuestionType
 from .schema import (
@@ -76,6 +82,7 @@ _TAKES_THE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def with_article(name: str, kind: str | None = None) -> str:
     """'the United Nations', 'the Community of Andean Nations', but 'Peru', 'Mercosur', 'APEC'.
 
@@ -240,7 +247,9 @@ def _describe_membership(fact: MembershipFact, ctx: BankContext) -> str:
 
 
 def explain(fact: Fact, ctx: BankContext) -> str:
-    return fact.explanation or describe(fact, ctx)
+    if fact.explanation:
+        return fact.explanation
+    return ctx.memoised(("explain", fact.id), lambda: describe(fact, ctx))
 
 
 def timeline_text(fact: Fact, ctx: BankContext) -> tuple[str, FuzzyDate] | None:
@@ -316,7 +325,12 @@ class Template:
         explanation: str | None = None,
         extra: dict[str, Any] | None = None,
     ) -> Question:
-        facts = [fact, *(f for f in involved if f is not fact)]
+        if involved:
+            facts = [fact, *(f for f in involved if f is not fact)]
+            fact_ids = tuple(f.id for f in facts)
+            source = " ".join(dict.fromkeys(f.source for f in facts))
+        else:
+            fact_ids, source = (fact.id,), fact.source
         return Question(
             id=f"{self.id}:{fact.id}",
             type=self.type,
@@ -324,8 +338,8 @@ class Template:
             prompt=prompt,
             options=tuple(options),
             answer=tuple(answer),
-            fact_ids=tuple(f.id for f in facts),
-            source=" ".join(dict.fromkeys(f.source for f in facts)),
+            fact_ids=fact_ids,
+            source=source,
             explanation=explanation or explain(fact, ctx),
             topic=fact.topic,
             extra=extra or {},
@@ -371,19 +385,20 @@ def date_question(
     extra: dict[str, Any] | None = None,
 ) -> Question:
     """A 'when' question: dates at the key's precision, shown in chronological order."""
-    wrong = ctx.dates.distractors(key, n - 1, rng)
-    dates = sorted([key, *wrong], key=FuzzyDate.sort_key)
+    # As ordinals: sorting and showing them is cheaper than building dates.
+    p, is_range = key.precision, key.is_range
+    mine = date_ords(key)
+    shown = [
+        ords_text(a, b, p, is_range)
+        for a, b in sorted([mine, *ctx.dates.distractor_ords(key, n - 1, rng)])
+    ]
     return tpl.question(
         fact,
         ctx,
         prompt,
-        [d.display() for d in dates],
-        [key.display()],
-        extra={
-            "precision": key.precision.name.lower(),
-            "iso": [d.iso() for d in dates],
-            **(extra or {}),
-        },
+        [d for d, _ in shown],
+        [ords_text(*mine, p, is_range)[0]],
+        extra={"precision": p.name.lower(), "iso": [i for _, i in shown], **(extra or {})},
     )
 
 
@@ -434,7 +449,7 @@ def choice_question(
     """A single choice among shuffled texts."""
     wrong = draw(tiers, n - 1, rng, accept, {normalise(key)})
     options = [key, *(show(w) for w in wrong)]
-    rng.shuffle(options)
+    shuffle(rng, options)
     return tpl.question(fact, ctx, prompt, options, [key], extra=extra)
 
 
@@ -457,10 +472,10 @@ def select_all_question(
     lo = min(max(1, n - len(wrong_pool)), hi)
     if tpl.id in fact.prompts:
         lo = hi  # a reworded prompt may count the answers ("Which two countries..."): show all
-    k = rng.randint(lo, hi)
-    right = rng.sample(correct, k)
+    k = randint(rng, lo, hi)
+    right = sample(rng, correct, k)
     options = right + [e.name for e in wrong_pool[: n - k]]
-    rng.shuffle(options)
+    shuffle(rng, options)
     return tpl.question(fact, ctx, prompt, options, [o for o in options if o in right], extra=extra)
 
 
@@ -496,13 +511,16 @@ class EventWhat(Template):
     def _tiers(self, fact: EventFact, ctx: BankContext) -> list[Sequence[EventFact]]:
         from .generator import events_apart_from
 
-        before, after = events_apart_from(ctx, fact.date)
-        return [
-            Concat(
-                Slice(ctx.events_by_end, 0, before),
-                Slice(ctx.events_by_start, after, len(ctx.events_by_start)),
-            )
-        ]
+        def compute() -> list[Sequence[EventFact]]:
+            before, after = events_apart_from(ctx, fact.date)
+            return [
+                Concat(
+                    Slice(ctx.events_by_end, 0, before),
+                    Slice(ctx.events_by_start, after, len(ctx.events_by_start)),
+                )
+            ]
+
+        return ctx.memoised((self.id, "tiers", fact.id), compute)
 
     @staticmethod
     def _accept(fact: EventFact, ctx: BankContext) -> Accept:
@@ -513,7 +531,7 @@ class EventWhat(Template):
             if n == key or is_catch_all(e.what):
                 return None
             # The same words may tell of another event, at the key's time: right too.
-            if any(dates_overlap(o.date, fact.date) for o in ctx.events_by_text[n]):
+            if any(ctx.overlap(o.date, fact.date) for o in ctx.events_by_text[n]):
                 return None
             return n
 
@@ -576,7 +594,7 @@ class MembershipSince(Template):
         return None if self._eligible(fact, ctx) else "too few plausible dates"
 
     def render(self, fact: MembershipFact, ctx: BankContext, rng: Random, n: int) -> Question:
-        m = rng.choice(self._eligible(fact, ctx))
+        m = choose(rng, self._eligible(fact, ctx))
         assert m.since is not None
         f = _membership_fields(ctx, fact, m)
         if m.until is None:
@@ -604,14 +622,16 @@ class MembershipWhichGroup(Template):
     def _choices(
         self, fact: MembershipFact, ctx: BankContext
     ) -> list[tuple[Member, list[Sequence[Entity]], Accept]]:
+        return ctx.memoised((self.id, fact.id), lambda: self._choices_now(fact, ctx))
+
+    def _choices_now(
+        self, fact: MembershipFact, ctx: BankContext
+    ) -> list[tuple[Member, list[Sequence[Entity]], Accept]]:
         kind = ctx.kind_of(fact.group) or "organization"
-        # Entities that are groups in the bank first ("Peru's intelligence agency" is an
-        # organization nobody is a member of).
-        groups = [e for e in ctx.by_kind.get(kind, ()) if e.id in ctx.listed]
-        tiers = [groups, *entity_tiers(ctx, [kind], [ctx.region_of(fact.group)])]
-        complete_only = [
-            Concat(*[[e for e in tier if e.id in ctx.complete_groups] for tier in tiers])
-        ]
+        tiers, complete_only = ctx.memoised(
+            (self.id, "tiers", kind, ctx.region_of(fact.group)),
+            lambda: self._group_tiers(ctx, kind, ctx.region_of(fact.group)),
+        )
         out = []
         for m in fact.members:
             accept = entity_accept(
@@ -627,6 +647,17 @@ class MembershipWhichGroup(Template):
                 break
         return out
 
+    @staticmethod
+    def _group_tiers(
+        ctx: BankContext, kind: str, region: str | None
+    ) -> tuple[list[Sequence[Entity]], list[Sequence[Entity]]]:
+        # Entities that are groups in the bank first ("Peru's intelligence agency" is an
+        # organization nobody is a member of).
+        groups = [e for e in ctx.by_kind.get(kind, ()) if e.id in ctx.listed]
+        tiers = [groups, *entity_tiers(ctx, [kind], [region])]
+        complete = [e for e in groups if e.id in ctx.complete_groups]
+        return tiers, [complete]
+
     def weakness(self, fact: MembershipFact, ctx: BankContext) -> str | None:
         if not self._choices(fact, ctx):
             kind = _group_kind(ctx, fact.group)
@@ -637,7 +668,7 @@ class MembershipWhichGroup(Template):
         return None
 
     def render(self, fact: MembershipFact, ctx: BankContext, rng: Random, n: int) -> Question:
-        m, tiers, accept = rng.choice(self._choices(fact, ctx))
+        m, tiers, accept = choose(rng, self._choices(fact, ctx))
         f = _membership_fields(ctx, fact, m)
         head = f"Which {f['kind']}"
         if m.since and m.until:
@@ -685,6 +716,11 @@ class MembershipMembers(Template):
     def _choices(
         self, fact: MembershipFact, ctx: BankContext
     ) -> list[tuple[str, list[Member], bool, list[Sequence[Entity]], Accept]]:
+        return ctx.memoised((self.id, fact.id), lambda: self._choices_now(fact, ctx))
+
+    def _choices_now(
+        self, fact: MembershipFact, ctx: BankContext
+    ) -> list[tuple[str, list[Member], bool, list[Sequence[Entity]], Accept]]:
         out = []
         for role in dict.fromkeys(m.role for m in fact.members):
             with_role = [m for m in fact.members if m.role == role]
@@ -730,7 +766,7 @@ class MembershipMembers(Template):
         return f"fewer than {MIN_OPTIONS - 1} entities of the same kind outside the group"
 
     def render(self, fact: MembershipFact, ctx: BankContext, rng: Random, n: int) -> Question:
-        role, correct, current, tiers, accept = rng.choice(self._choices(fact, ctx))
+        role, correct, current, tiers, accept = choose(rng, self._choices(fact, ctx))
         words = role_words(role)
         group = prose(ctx, fact.group)
         verb = "are" if current else "were"
@@ -870,11 +906,14 @@ class RoleWho(Template):
     fact_kinds = ("role",)
 
     def _accept(self, fact: RoleFact, ctx: BankContext) -> Accept:
-        exclude = {fact.person}
-        for other in ctx.role_holders.get((normalise(fact.role), fact.organization), ()):
-            if fact.term is None or other.term is None or dates_overlap(fact.term, other.term):
-                exclude.add(other.person)
-        return entity_accept(exclude, {normalise(ctx.name(p)) for p in exclude})
+        def compute() -> Accept:
+            exclude = {fact.person}
+            for other in ctx.role_holders.get((normalise(fact.role), fact.organization), ()):
+                if fact.term is None or other.term is None or ctx.overlap(fact.term, other.term):
+                    exclude.add(other.person)
+            return entity_accept(exclude, {normalise(ctx.name(p)) for p in exclude})
+
+        return ctx.memoised((self.id, fact.id), compute)
 
     def _tiers(self, fact: RoleFact, ctx: BankContext) -> list[Sequence[Entity]]:
         return entity_tiers(
@@ -1067,9 +1106,12 @@ class PolicyStance(Template):
     def _accept(self, fact: PolicyFact, ctx: BankContext) -> Accept:
         # Stances of overlapping times may be just as true, whoever the actor: "Peru" and
         # "Peru's military government" are the same country in the 1970s.
-        exclude = {normalise(fact.stance)}
-        exclude.update(normalise(p.stance) for p in ctx.policies_overlapping(fact.period))
-        return text_accept(exclude)
+        def compute() -> Accept:
+            exclude = {normalise(fact.stance)}
+            exclude.update(normalise(p.stance) for p in ctx.policies_overlapping(fact.period))
+            return text_accept(exclude)
+
+        return ctx.memoised((self.id, fact.id), compute)
 
     def weakness(self, fact: PolicyFact, ctx: BankContext) -> str | None:
         if not has_at_least([ctx.policy_stances], MIN_OPTIONS - 1, self._accept(fact, ctx)):
@@ -1113,10 +1155,13 @@ class PolicyPeriod(Template):
 # --------------------------------------------------------------------------- timelines
 
 
+def _shown_at(e: TimelineEntry, p: Precision) -> str:
+    o = e.ords[p - 1]
+    return ords_text(o, o, p, False)[0]
+
+
 def _timeline_explanation(entries: Sequence[TimelineEntry], p: Precision) -> str:
-    return (
-        "In order: " + "; ".join(f"{e.date.truncate(p).display()}: {e.text}" for e in entries) + "."
-    )
+    return "In order: " + "; ".join(f"{_shown_at(e, p)}: {e.text}" for e in entries) + "."
 
 
 class _Timeline(Template):
@@ -1157,7 +1202,7 @@ class TimelineFirst(_Timeline):
     def render(self, fact: Fact, ctx: BankContext, rng: Random, n: int) -> Question:
         ordered, p = self._pick(fact, ctx, rng, n)
         options = [e.text for e in ordered]
-        rng.shuffle(options)
+        shuffle(rng, options)
         anchor = ctx.timeline_by_fact[fact.id]
         return self.question(
             fact,
@@ -1182,7 +1227,7 @@ class TimelineOrder(_Timeline):
         answer = [e.text for e in ordered]
         options = answer[:]
         while options == answer:  # never hand out the solution as the starting order
-            rng.shuffle(options)
+            shuffle(rng, options)
         anchor = ctx.timeline_by_fact[fact.id]
         return self.question(
             fact,
@@ -1194,7 +1239,7 @@ class TimelineOrder(_Timeline):
             explanation=_timeline_explanation(ordered, p),
             extra={
                 "precision": p.name.lower(),
-                "dates": [e.date.truncate(p).display() for e in ordered],
+                "dates": [_shown_at(e, p) for e in ordered],
             },
         )
 

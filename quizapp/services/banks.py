@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,7 +141,7 @@ def _sync_items(
         i.key: i for i in db.session.execute(select(Item).where(Item.bank_id == row.id)).scalars()
     }
     wanted = set()
-    for position, spec in enumerate(specs):
+    for position, spec in enumerate(_mixed_order(specs)):
         wanted.add(spec.id)
         item = existing.get(spec.id)
         if item is None:
@@ -158,9 +159,23 @@ def _sync_items(
         result.items_retired = len(retired)
 
 
-def import_directory(directory: Path) -> list[ImportResult]:
-    paths = sorted(p for p in directory.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
-    return [import_bank_file(p) for p in paths]
+def _mixed_order(specs: list[ItemSpec]) -> list[ItemSpec]:
+    """Items in the order new ones are introduced: fact by fact, in bank order.
+
+    Only one item of a fact is introduced a day (siblings wait), so each fact leads with the
+    question type used least by the facts before it. A student's first session then meets
+    every type in about equal shares instead of one type twenty times.
+    """
+    by_fact: dict[str, list[ItemSpec]] = {}
+    for spec in specs:
+        by_fact.setdefault(spec.fact_id, []).append(spec)
+    used: Counter[str] = Counter()
+    ordered: list[ItemSpec] = []
+    for items in by_fact.values():
+        lead = min(items, key=lambda spec: used[spec.type])  # first of the least used type
+        used[lead.type] += 1
+        ordered += [lead, *(spec for spec in items if spec is not lead)]
+    return ordered
 
 
 # --- parsed banks, cached per process by content hash -------------------------------------------

@@ -304,3 +304,20 @@ def test_importing_an_edited_bank_keeps_progress(
 
         gone = db.session.execute(select(Fact).where(Fact.key == removed)).scalar_one()
         assert gone.active is False
+
+
+def test_first_session_meets_every_question_type(
+    app: Flask, client: FlaskClient, clock: FakeClock
+) -> None:
+    import_bank(app, PERU_BANK)
+    uid = make_user(app, "ana")
+    with app.app_context():
+        from quizapp.models import Bank
+        from quizapp.services.study import queue_for
+
+        bank = db.session.execute(select(Bank)).scalar_one()
+        queue = queue_for(db.session.get(User, uid), bank, clock.current)
+        assert len(queue) == 20 and all(e.state is None for e in queue)
+        types = {db.session.get(Item, e.item_id).type for e in queue}
+        assert types == {"single_choice", "multiple_choice", "ordering", "flashcard"}
+        assert len({e.fact_id for e in queue}) == 20  # one item per fact: siblings wait
