@@ -399,11 +399,16 @@ class SqlMeter:
     """Counts the statements a request runs and the time spent in the driver."""
 
     def __init__(self, engine: Engine) -> None:
+        self.engine = engine
         self.count = 0
         self.seconds = 0.0
         self._t0 = 0.0
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
 
     def _before(self, *_args: Any) -> None:
         self._t0 = time.perf_counter()
@@ -464,8 +469,8 @@ def login(app: Flask, client: FlaskClient, user_id: int) -> None:
         sess["_id"] = identifier
 
 
-def right_answer(app: Flask, token: str) -> list[str]:
-    """The right answer to the question a token shows (as ``tests/helpers``), not timed."""
+def right_answer(app: Flask, token: str) -> tuple[str, list[str]]:
+    """The type of the question a token shows and its right answer (as ``tests/helpers``)."""
     with app.test_request_context():
         data = study._serializer().loads(token)
         item = db.session.get(Item, data["i"])
@@ -474,20 +479,24 @@ def right_answer(app: Flask, token: str) -> list[str]:
         q: Question = study.render(bank, item, data["s"])
         db.session.remove()
     if q.type == "flashcard":
-        return []
-    return [str(q.options.index(a)) for a in q.answer]
+        return q.type, []
+    return q.type, [str(q.options.index(a)) for a in q.answer]
 
 
 class Cycle:
     """One student answering one question, each request timed (or profiled)."""
 
-    def __init__(self, app: Flask, client: FlaskClient, meter: SqlMeter, slug: str) -> None:
+    def __init__(self, app: Flask, slug: str = STUDY_SLUG) -> None:
         self.app = app
-        self.client = client
-        self.meter = meter
+        self.client = app.test_client()
+        with app.app_context():
+            self.meter = SqlMeter(db.engine)
         self.slug = slug
         self.done_pages = 0
         self.types: Counter[str] = Counter()
+
+    def close(self) -> None:
+        self.meter.close()
 
     def run(
         self,
@@ -504,7 +513,8 @@ class Cycle:
             self.done_pages += 1  # nothing due: the "done" page was timed as (a)
             return
         token = m.group(1)
-        answer = right_answer(self.app, token)
+        question_type, answer = right_answer(self.app, token)
+        self.types[question_type] += 1
         form = {"token": token, "answer": answer, "duration_ms": "6000"}
         resp = self._request("answer", record, profiles, "post", f"/study/{self.slug}/answer", form)
         pid_match = PID_RE.search(resp.headers.get("Location", ""))
@@ -555,31 +565,34 @@ def pick_students(user_ids: list[int], count: int, rng: random.Random) -> list[i
 def measure(
     app: Flask, user_ids: list[int], samples: int, warmup: int, rng: random.Random
 ) -> tuple[dict[str, list[Sample]], Cycle]:
-    with app.app_context():
-        meter = SqlMeter(db.engine)
-    cycle = Cycle(app, app.test_client(), meter, STUDY_SLUG)
+    cycle = Cycle(app)
     times: dict[str, list[Sample]] = {s: [] for s in STEPS}
 
     def record(step: str, sample: Sample) -> None:
         times[step].append(sample)
 
     students = pick_students(user_ids, warmup + samples, rng)
-    for uid in students[:warmup]:
-        cycle.run(uid, None)
-    cycle.done_pages = 0
-    for uid in students[warmup:]:
-        cycle.run(uid, record)
+    try:
+        for uid in students[:warmup]:
+            cycle.run(uid, None)
+        cycle.done_pages = 0
+        cycle.types.clear()
+        for uid in students[warmup:]:
+            cycle.run(uid, record)
+    finally:
+        cycle.close()
     return times, cycle
 
 
 def profile_steps(app: Flask, user_ids: list[int], samples: int, rng: random.Random) -> None:
     """Run extra cycles under cProfile and print each step's heaviest functions."""
-    with app.app_context():
-        meter = SqlMeter(db.engine)
-    cycle = Cycle(app, app.test_client(), meter, STUDY_SLUG)
+    cycle = Cycle(app)
     profiles = {s: cProfile.Profile() for s in STEPS}
-    for uid in pick_students(user_ids, samples, rng):
-        cycle.run(uid, None, profiles)
+    try:
+        for uid in pick_students(user_ids, samples, rng):
+            cycle.run(uid, None, profiles)
+    finally:
+        cycle.close()
     for step, profile in profiles.items():
         print(f"\n--- cProfile {STEP_LABELS[step].strip()} ({samples} requests) ---")
         print("the app's own functions, by cumulative time:")
@@ -650,7 +663,8 @@ def print_table(times: dict[str, list[Sample]], goal_ms: float) -> None:
     print(
         "(ms: wall time of the request in process; CPU: this thread's CPU time, which a busy "
         "machine inflates less;\n SQL n: mean statements per request; SQL ms: median time in "
-        f"the sqlite3 driver; goal: median under {goal_ms:g} ms per step)"
+        "the sqlite3 driver's execute (rows fetched after the first are not included);\n "
+        f"goal: median under {goal_ms:g} ms per step)"
     )
 
 
@@ -712,10 +726,11 @@ def scans(plan: list[tuple[int, int, str]]) -> list[str]:
 
 
 def short(parameters: tuple[Any, ...], width: int = 40) -> str:
+    """Bound parameters for display, long values (a question's JSON) cut short."""
     shown = [
         repr(v) if len(repr(v)) <= width else repr(v)[: width - 4] + "...'" for v in parameters
     ]
-    return f"({', '.join(shown)})"
+    return f"({', '.join(shown)}{',' if len(shown) == 1 else ''})"
 
 
 def print_plans(title: str, captured: Iterable[Captured]) -> list[str]:
@@ -761,14 +776,13 @@ def query_plans(app: Flask, cycle_user: int, all_plans: bool) -> list[str]:
         flagged += print_plans("EXPLAIN QUERY PLAN: home_view and next_due (counts)", home)
         db.session.remove()
     with app.app_context():
-        meter = SqlMeter(db.engine)
-        cycle = Cycle(app, app.test_client(), meter, STUDY_SLUG)
+        cycle = Cycle(app)
+        try:
+            in_cycle = capture_sql(db.engine, lambda: cycle.run(cycle_user, None))
+        finally:
+            cycle.close()
         seen = {c.statement for c in captured + home}
-        others = [
-            c
-            for c in capture_sql(db.engine, lambda: cycle.run(cycle_user, None))
-            if c.statement not in seen
-        ]
+        others = [c for c in in_cycle if c.statement not in seen]
         if all_plans:
             flagged += print_plans("EXPLAIN QUERY PLAN: the other statements of a cycle", others)
         else:
@@ -834,33 +848,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="print the plan of every statement of a cycle, not only the queue",
     )
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.reuse and args.db is None:
+        p.error("--reuse needs --db")
+    return args
 
 
-def prepared_database(args: argparse.Namespace) -> tuple[Path, Path | None]:
-    """The database path, filled unless reused, and a temp dir to remove afterwards."""
-    tmp = None
+def database_path(args: argparse.Namespace) -> tuple[Path, Path | None]:
+    """Where the database goes, and the temp dir that holds it (to remove afterwards)."""
     if args.db is None:
         tmp = Path(tempfile.mkdtemp(prefix="quizapp-bench-"))
-        db_path = tmp / "bench.sqlite"
-    else:
-        db_path = args.db.resolve()
-        if args.reuse:
-            if not db_path.exists():
-                raise SystemExit(f"--reuse: {db_path} does not exist")
-            print(f"reusing {db_path} ({file_size(db_path) / 2**20:,.0f} MiB), no fill")
-            return db_path, None
-        if db_path.exists():
-            raise SystemExit(f"{db_path} exists; pass --reuse to measure it, or remove it")
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-    check_formats()
+        return tmp / "bench.sqlite", tmp
+    db_path = args.db.resolve()
+    if args.reuse and not db_path.exists():
+        raise SystemExit(f"--reuse: {db_path} does not exist")
+    if not args.reuse and db_path.exists():
+        raise SystemExit(f"{db_path} exists; pass --reuse to measure it, or remove it")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    return db_path, None
+
+
+def build_database(db_path: Path, args: argparse.Namespace) -> None:
+    """Migrate, import the banks and fill, printing the figures."""
     print(f"database: {db_path}")
     t0 = time.perf_counter()
     items, slugs = create_database(db_path, args.items)
-    print(
-        f"migrated and imported {', '.join(slugs)} in {time.perf_counter() - t0:.1f} s; "
-        f"using {len(items)} items ({Counter(b for _i, _f, b in items)} per bank id)"
-    )
+    per_bank = Counter(bank_id for _item, _fact, bank_id in items)
+    used = ", ".join(f"{n} from {slug}" for slug, n in zip(slugs, per_bank.values(), strict=False))
+    print(f"migrated and imported in {time.perf_counter() - t0:.1f} s; {len(items)} items: {used}")
     partial = args.students // 10 if args.partial_students is None else args.partial_students
     print(
         f"filling: {args.students} students ({partial} with half the items started), "
@@ -872,15 +887,19 @@ def prepared_database(args: argparse.Namespace) -> tuple[Path, Path | None]:
         f"{result.reviews:,} reviews, {result.daily_counters:,} daily_counters "
         f"in {result.seconds:.1f} s; file {file_size(db_path) / 2**20:,.0f} MiB; {load()}"
     )
-    return db_path, tmp
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     print(f"machine: {machine()}")
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {load()}")
-    db_path, tmp = prepared_database(args)
+    check_formats()
+    db_path, tmp = database_path(args)
     try:
+        if args.reuse:
+            print(f"reusing {db_path} ({file_size(db_path) / 2**20:,.0f} MiB), no fill")
+        else:
+            build_database(db_path, args)
         app = create_app(app_config(db_path, FakeClock(NOW)))
         with app.app_context():
             user_ids = list(
@@ -897,6 +916,7 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         times, cycle = measure(app, user_ids, args.samples, args.warmup, rng)
         print(f"measured in {time.perf_counter() - t0:.1f} s; {load()}")
+        print(f"questions shown: {dict(cycle.types.most_common())}")
         if cycle.done_pages:
             print(f"note: {cycle.done_pages} students had nothing due (the 'done' page)")
         print_table(times, args.goal_ms)

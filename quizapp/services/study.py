@@ -137,12 +137,14 @@ def _reviews_since(user: User, start: datetime) -> int:
 
 
 def _review_days(user: User, today: Any) -> list[Any]:
+    # Every rating upserts its day's counter row, so the counters list the days with reviews
+    # without reading the (much larger) review log.
     since = today - timedelta(days=3660)
     return list(
         db.session.execute(
-            select(Review.local_day)
-            .where(Review.user_id == user.id, Review.local_day >= since)
-            .distinct()
+            select(DailyCounter.day).where(
+                DailyCounter.user_id == user.id, DailyCounter.day >= since
+            )
         ).scalars()
     )
 
@@ -280,14 +282,16 @@ def _read_token(user: User, token: str) -> dict[str, Any]:
 
 def submit_answer(
     user: User, bank: Bank, token: str, answer: list[str], duration_ms: int | None, now: datetime
-) -> Presentation:
-    """Grade an answer to a shown question; a second submission returns the first result."""
+) -> str:
+    """Grade an answer to a shown question and return the presentation id.
+
+    A second submission of the same shown question returns the first one's id.
+    """
     data = _read_token(user, token)
     if data["b"] != bank.id:
         raise NotFound("That question belongs to another bank.")
-    existing = db.session.get(Presentation, data["n"])
-    if existing is not None:
-        return existing
+    if db.session.get(Presentation, data["n"]) is not None:
+        return str(data["n"])
     if data["h"] != bank.content_hash:
         raise StudyError("The bank was updated while this question was open; here is a fresh one.")
     item = db.session.get(Item, data["i"])
@@ -316,11 +320,9 @@ def submit_answer(
             db.session.add(presentation)
     except IntegrityError:
         # The same token submitted twice at once: the other request stored it first.
-        found = db.session.get(Presentation, data["n"])
-        if found is None:
+        if db.session.get(Presentation, data["n"]) is None:
             raise
-        return found
-    return presentation
+    return str(data["n"])
 
 
 def _chosen_texts(question: Question, answer: list[str]) -> tuple[str, ...]:
@@ -351,6 +353,18 @@ def _grade_dict(result: grading.Grade) -> dict[str, Any]:
         "score": result.score,
         "per_position": list(result.per_position) if result.per_position is not None else None,
     }
+
+
+def bank_slug_of_presentation(user: User, pid: str) -> str:
+    slug = db.session.scalar(
+        select(Bank.slug)
+        .join(Item, Item.bank_id == Bank.id)
+        .join(Presentation, Presentation.item_id == Item.id)
+        .where(Presentation.id == pid, Presentation.user_id == user.id)
+    )
+    if slug is None:
+        raise NotFound("No such answered question.")
+    return slug
 
 
 def get_presentation(user: User, pid: str) -> Presentation:

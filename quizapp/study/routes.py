@@ -73,7 +73,7 @@ def answer(slug: str) -> Response:
     bank = _bank_or_404(slug)
     duration = request.form.get("duration_ms", "")
     try:
-        p = service.submit_answer(
+        pid = service.submit_answer(
             current_user,
             bank,
             request.form.get("token", ""),
@@ -86,7 +86,7 @@ def answer(slug: str) -> Response:
     except service.StudyError as exc:
         flash(str(exc), "warning")
         return redirect(url_for("study.session", slug=slug))
-    return redirect(url_for("study.feedback", pid=p.id))
+    return redirect(url_for("study.feedback", pid=pid))
 
 
 @bp.get("/study/p/<pid>")
@@ -120,14 +120,14 @@ def feedback(pid: str) -> str:
 def rate(pid: str) -> Response:
     rating = request.form.get("rating", "")
     try:
-        p = service.get_presentation(current_user, pid)
+        slug = service.bank_slug_of_presentation(current_user, pid)
         service.rate(current_user, pid, int(rating) if rating.isdigit() else 0, now())
     except service.NotFound:
         abort(404)
     except service.StudyError as exc:
         flash(str(exc), "warning")
         return redirect(url_for("study.feedback", pid=pid))
-    return redirect(url_for("study.session", slug=p.item.fact.bank.slug))
+    return redirect(url_for("study.session", slug=slug))
 
 
 @bp.get("/leeches")
