@@ -321,3 +321,27 @@ def test_first_session_meets_every_question_type(
         types = {db.session.get(Item, e.item_id).type for e in queue}
         assert types == {"single_choice", "multiple_choice", "ordering", "flashcard"}
         assert len({e.fact_id for e in queue}) == 20  # one item per fact: siblings wait
+
+
+def test_an_item_failed_eight_times_is_a_leech(
+    app: Flask, client: FlaskClient, clock: FakeClock
+) -> None:
+    import_bank(app, SOLAR)
+    uid = make_user(app, "ana", new_per_day=1)
+    login_as(app, client, uid)
+    q, _ = study_once(app, client, rating=Rating.Easy)  # straight to review state
+    lapses = 0
+    while lapses < 8:
+        with app.app_context():
+            state = db.session.execute(select(ItemState)).scalar_one()
+            clock.current = max(clock.current, state.due)
+            in_review = state.state == State.Review
+        shown, _ = study_once(app, client, right=not in_review, rating=None)
+        assert shown.id == q.id  # the only item started, and no new ones left today
+        lapses += in_review
+    with app.app_context():
+        state = db.session.execute(select(ItemState)).scalar_one()
+        assert state.lapses == 8 and state.leech is True
+    page = client.get("/leeches")
+    assert page.status_code == 200
+    assert "8" in page.text and q.source[:40].replace("'", "&#39;") in page.text
