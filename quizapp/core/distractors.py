@@ -456,28 +456,26 @@ def number_candidates(value: float) -> tuple[list[list[float]], list[list[float]
 
 
 def number_distractors(value: float, count: int, rng: Random) -> list[float]:
-    """Up to ``count`` numbers near ``value``, rounded like it, displayed differently from it."""
+    """Up to ``count`` numbers near ``value``, rounded like it, displayed differently from it.
+
+    Candidates are rounded to the key's decimals and de-duplicated, so distinct values show
+    distinct texts."""
     below, above = number_candidates(value)
-    d = decimals_of(value)
-    shown = format_number(value, d)
-
-    def text(x: float) -> Hashable | None:
-        t = format_number(x, d)
-        return None if t == shown else t
-
-    n_below = len({text(x) for tier in below for x in tier} - {None})
-    n_above = len({text(x) for tier in above for x in tier} - {None})
+    n_below, n_above = _side_counts(value)
     lo, hi = split_rank(count, n_below, n_above, rng)
     taken: set[Hashable] = set()
-    return draw(below, lo, rng, text, taken) + draw(above, hi, rng, text, taken)
+    return draw(below, lo, rng, _same, taken) + draw(above, hi, rng, _same, taken)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _side_counts(value: float) -> tuple[int, int]:
+    below, above = number_candidates(value)
+    return len({x for tier in below for x in tier}), len({x for tier in above for x in tier})
 
 
 def number_count(value: float) -> int:
-    below, above = number_candidates(value)
-    d = decimals_of(value)
-    shown = format_number(value, d)
-    texts = {format_number(x, d) for tier in below + above for x in tier}
-    return len(texts - {shown})
+    """How many distinct distractors ``number_distractors`` can find."""
+    return sum(_side_counts(value))
 
 
 # --------------------------------------------------------------------------- sequences
@@ -571,53 +569,74 @@ def _greedy_order(n: int) -> Iterator[int]:
         lo, hi = lo + 1, hi - 1
 
 
-def _greedy(anchor: E, pool: Sequence[E], count: int, chosen: list[E]) -> list[E]:
-    # Two passes: first only items that keep the display precision (a decade among years
-    # would force ties), then any.
+class TimelinePool(Sequence[E]):
+    """Timeline entries sorted by time, with the sub-pools of entries at least as fine as each
+    precision (built once per bank: the greedy pick reads them many times)."""
+
+    def __init__(self, entries: Sequence[E]) -> None:
+        self.entries = list(entries)
+        self.finer = {p: [e for e in self.entries if e.precision >= p] for p in Precision}
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __getitem__(self, i: int) -> E:  # type: ignore[override]
+        return self.entries[i]
+
+
+def _pool(pool: Sequence[E]) -> TimelinePool[E]:
+    return pool if isinstance(pool, TimelinePool) else TimelinePool(pool)
+
+
+def _greedy(anchor: E, pool: TimelinePool[E], count: int, chosen: list[E]) -> list[E]:
+    # First only items that keep the display precision (a decade among years would force
+    # ties), from the extremes of time inwards; then any item.
+    taken = {id(c) for c in chosen}
     p = display_precision(chosen)
-    for finer_only in (True, False):
-        for i in _greedy_order(len(pool)):
+    for candidates in (pool.finer[p], pool.entries):
+        for i in _greedy_order(len(candidates)):
             if len(chosen) > count:
                 return chosen
-            cand = pool[i]
-            if cand is anchor or any(c is cand for c in chosen):
-                continue
-            if finer_only and cand.precision < p:
+            cand = candidates[i]
+            if id(cand) in taken:
                 continue
             q = _joins(chosen, p, cand)
             if q is not None:
                 chosen.append(cand)
+                taken.add(id(cand))
                 p = q
     return chosen
 
 
 def can_pick_apart(anchor: E, pool: Sequence[E], count: int = MIN_OPTIONS - 1) -> bool:
     """Whether ``count`` items of ``pool`` can stand beside ``anchor`` without ties."""
-    return len(_greedy(anchor, pool, count, [anchor])) > count
+    return len(_greedy(anchor, _pool(pool), count, [anchor])) > count
 
 
 def pick_apart(anchor: E, pool: Sequence[E], count: int, rng: Random) -> list[E]:
     """The anchor and up to ``count`` other items at random, no two tying at the display
     precision (the coarsest among them); at least ``MIN_OPTIONS - 1`` others whenever
     ``can_pick_apart`` says so."""
+    timeline = _pool(pool)
+    entries = timeline.entries
     chosen = [anchor]
     p = anchor.precision
     attempts = 0
-    for i in _random_order(len(pool), count, rng):
+    for i in _random_order(len(entries), count, rng):
         attempts += 1
         if len(chosen) > count or attempts > 8 * count + 24:
             break
-        cand = pool[i]
-        if cand is anchor:
+        cand = entries[i]
+        if cand is anchor or cand in chosen:
             continue
         q = _joins(chosen, p, cand)
         if q is not None:
             chosen.append(cand)
             p = q
     if len(chosen) <= count:
-        chosen = _greedy(anchor, pool, count, chosen)
+        chosen = _greedy(anchor, timeline, count, chosen)
     if len(chosen) < MIN_OPTIONS:
         # The random start blocked the rest (a decade beside years): the deterministic pick
         # that ``can_pick_apart`` vouched for.
-        chosen = _greedy(anchor, pool, count, [anchor])
+        chosen = _greedy(anchor, timeline, count, [anchor])
     return chosen

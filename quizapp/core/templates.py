@@ -328,7 +328,8 @@ class Template:
         if involved:
             facts = [fact, *(f for f in involved if f is not fact)]
             fact_ids = tuple(f.id for f in facts)
-            source = " ".join(dict.fromkeys(f.source for f in facts))
+            # One line per fact, so the feedback shows each sentence as its own paragraph.
+            source = "\n".join(dict.fromkeys(f.source for f in facts))
         else:
             fact_ids, source = (fact.id,), fact.source
         return Question(
@@ -426,11 +427,16 @@ def entity_accept(exclude_ids: set[str], exclude_names: set[str]) -> Accept:
 def entity_tiers(
     ctx: BankContext, kinds: Iterable[str], regions: Iterable[str | None]
 ) -> list[Sequence[Entity]]:
-    """Entities of the same kinds: those of the same groups (regions) first."""
-    kinds = sorted(set(kinds))
-    regions = sorted({r for r in regions if r is not None})
-    same = Concat(*[ctx.by_kind_group.get((k, r), []) for k in kinds for r in regions])
-    return [same, Concat(*[ctx.by_kind.get(k, []) for k in kinds])]
+    """Entities of the same kinds: those of the same groups (regions) first. Built once per
+    (kinds, regions) as plain lists: drawing indexes them often."""
+    key = ("entity tiers", tuple(sorted(set(kinds))), tuple(sorted({r for r in regions if r})))
+
+    def compute() -> list[Sequence[Entity]]:
+        _, ks, rs = key
+        same = [e for k in ks for r in rs for e in ctx.by_kind_group.get((k, r), ())]
+        return [same, [e for k in ks for e in ctx.by_kind.get(k, ())]]
+
+    return ctx.memoised(key, compute)
 
 
 def choice_question(
@@ -1168,7 +1174,7 @@ class _Timeline(Template):
     """Shared by the two timeline templates: the anchor fact and others, never tying."""
 
     def _pool(self, ctx: BankContext) -> Sequence[TimelineEntry]:
-        return ctx.timeline
+        return ctx.timeline_pool
 
     def relevant(self, fact: Fact, ctx: BankContext) -> bool:
         entry = ctx.timeline_by_fact.get(fact.id)
@@ -1197,7 +1203,7 @@ class TimelineFirst(_Timeline):
     events_only = True
 
     def _pool(self, ctx: BankContext) -> Sequence[TimelineEntry]:
-        return ctx.timeline_events
+        return ctx.timeline_events_pool
 
     def render(self, fact: Fact, ctx: BankContext, rng: Random, n: int) -> Question:
         ordered, p = self._pick(fact, ctx, rng, n)

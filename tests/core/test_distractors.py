@@ -292,8 +292,18 @@ def no_ties(chosen: list[Entry]) -> bool:
 
 
 def test_pick_apart_never_picks_ties_at_the_display_precision() -> None:
-    pool = entries("1998", "1998-11", "2001-03", "2001-06", "1970s", "1975", "2004-11-04",
-                   "2004-11", "1990", "2010")
+    pool = entries(
+        "1998",
+        "1998-11",
+        "2001-03",
+        "2001-06",
+        "1970s",
+        "1975",
+        "2004-11-04",
+        "2004-11",
+        "1990",
+        "2010",
+    )
     for anchor in pool:
         for seed in SEEDS:
             chosen = pick_apart(anchor, pool, 4, Random(seed))
@@ -319,8 +329,12 @@ def test_cannot_pick_apart_when_everything_ties() -> None:
 
 
 def test_equal_texts_are_never_picked_together() -> None:
-    pool = [Entry("same", fd("1990")), Entry("same", fd("1995")), Entry("other", fd("2000")),
-            Entry("third", fd("2005"))]
+    pool = [
+        Entry("same", fd("1990")),
+        Entry("same", fd("1995")),
+        Entry("other", fd("2000")),
+        Entry("third", fd("2005")),
+    ]
     for seed in SEEDS:
         chosen = pick_apart(pool[0], pool, 3, Random(seed))
         assert len({e.norm for e in chosen}) == len(chosen)

@@ -83,8 +83,7 @@ def banks(draw: st.DrawFn) -> Bank:
         for i in range(draw(st.integers(2, 12)))
     ]
     orgs = [
-        {"id": f"o{i}", "name": f"Org {i}", "kind": "organization",
-         "group": region(("global",))}
+        {"id": f"o{i}", "name": f"Org {i}", "kind": "organization", "group": region(("global",))}
         for i in range(draw(st.integers(1, 6)))
     ]
     people = [
@@ -101,13 +100,13 @@ def banks(draw: st.DrawFn) -> Bank:
     facts: list[dict[str, Any]] = []
     for i in range(draw(st.integers(1, 25))):
         kind = draw(st.sampled_from(kinds))
-        base: dict[str, Any] = {"id": f"f{i}", "topic": "t", "source": f"Source {i}.",
-                                "kind": kind}
+        base: dict[str, Any] = {"id": f"f{i}", "topic": "t", "source": f"Source {i}.", "kind": kind}
         if kind == "event":
             base |= {"what": _text(draw, "Event", i), "date": draw(fuzzy_dates())}
         elif kind == "membership":
-            chosen = draw(st.lists(st.sampled_from(country_ids), min_size=1, max_size=4,
-                                   unique=True))
+            chosen = draw(
+                st.lists(st.sampled_from(country_ids), min_size=1, max_size=4, unique=True)
+            )
             members = []
             for c in chosen:
                 m: dict[str, Any] = {
@@ -121,18 +120,29 @@ def banks(draw: st.DrawFn) -> Bank:
                     if draw(st.integers(0, 3)) == 0:
                         m["until"] = str(since.year + draw(st.integers(1, 20)))
                 members.append(m)
-            base |= {"group": draw(st.sampled_from(org_ids)), "members": members,
-                     "complete": draw(st.booleans())}
+            base |= {
+                "group": draw(st.sampled_from(org_ids)),
+                "members": members,
+                "complete": draw(st.booleans()),
+            }
         elif kind == "agreement":
-            parties = draw(st.lists(st.sampled_from(country_ids + org_ids), min_size=1,
-                                    max_size=3, unique=True))
-            base |= {"name": _text(draw, "Treaty", i), "parties": parties,
-                     "outcome": _text(draw, "Outcome", i)}
+            parties = draw(
+                st.lists(
+                    st.sampled_from(country_ids + org_ids), min_size=1, max_size=3, unique=True
+                )
+            )
+            base |= {
+                "name": _text(draw, "Treaty", i),
+                "parties": parties,
+                "outcome": _text(draw, "Outcome", i),
+            }
             if draw(st.booleans()):
                 base["date"] = draw(fuzzy_dates(ranges=False))
         elif kind == "role":
-            base |= {"person": draw(st.sampled_from([p["id"] for p in people])),
-                     "role": draw(st.sampled_from(["President", "Minister"]))}
+            base |= {
+                "person": draw(st.sampled_from([p["id"] for p in people])),
+                "role": draw(st.sampled_from(["President", "Minister"])),
+            }
             if draw(st.booleans()):
                 base["organization"] = draw(st.sampled_from(org_ids))
             if draw(st.booleans()):
@@ -143,15 +153,25 @@ def banks(draw: st.DrawFn) -> Bank:
                 st.integers(-500, -1),
                 st.floats(0.01, 1000, allow_nan=False).map(lambda x: round(x, 2)),
             ))  # fmt: skip
-            base |= {"what": f"Thing {i}", "value": value, "unit": "units",
-                     "qualifier": draw(st.sampled_from(["exactly", "about", "more than"]))}
+            base |= {
+                "what": f"Thing {i}",
+                "value": value,
+                "unit": "units",
+                "qualifier": draw(st.sampled_from(["exactly", "about", "more than"])),
+            }
         elif kind == "dispute":
-            base |= {"parties": draw(st.lists(st.sampled_from(country_ids), min_size=2,
-                                              max_size=3, unique=True)),
-                     "subject": _text(draw, "Subject", i)}
+            base |= {
+                "parties": draw(
+                    st.lists(st.sampled_from(country_ids), min_size=2, max_size=3, unique=True)
+                ),
+                "subject": _text(draw, "Subject", i),
+            }
         else:
-            base |= {"actor": draw(st.sampled_from(country_ids + org_ids)),
-                     "period": draw(fuzzy_dates()), "stance": _text(draw, "Stance", i)}
+            base |= {
+                "actor": draw(st.sampled_from(country_ids + org_ids)),
+                "period": draw(fuzzy_dates()),
+                "stance": _text(draw, "Stance", i),
+            }
         facts.append(base)
     return Bank.model_validate(
         {"id": "random", "title": "Random", "source": {"title": "Doc"},

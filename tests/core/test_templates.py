@@ -61,8 +61,11 @@ def events_bank(*extra: dict, **kw: object) -> Bank:
         [
             event("Peru's border dispute with Ecuador ended", "1998", "ecuador"),
             event("Peru joined APEC", "1998-11", "apec"),
-            event("Venezuela temporarily severed relations with Peru", "2001-06-28/2001-07-28",
-                  "venezuela"),
+            event(
+                "Venezuela temporarily severed relations with Peru",
+                "2001-06-28/2001-07-28",
+                "venezuela",
+            ),
             event("Peru made a second extradition request", "2004-10-15", "extradition"),
             event("Peru attended the Miami summit", "1994", "miami"),
             event("The military government sought a nonaligned course", "1970s", "nonaligned"),
@@ -101,8 +104,13 @@ def test_registering_a_template_twice_fails() -> None:
 
 def test_render_item_raises_key_error_for_unknown_items() -> None:
     bank = events_bank()
-    for bad in ("event.when:nope", "nope.when:ecuador", "event.when", "agreement.when:ecuador",
-                "membership.since:ecuador"):
+    for bad in (
+        "event.when:nope",
+        "nope.when:ecuador",
+        "event.when",
+        "agreement.when:ecuador",
+        "membership.since:ecuador",
+    ):
         with pytest.raises(KeyError):
             render(bank, bad)
 
@@ -265,8 +273,17 @@ def test_members_prefers_entities_of_the_members_region() -> None:
     for q in renders(bank, "membership.members:can"):
         wrong = set(q.options) - set(q.answer)
         assert all(
-            normalise(w) in {"chile", "ecuador", "colombia", "venezuela", "brazil", "argentina",
-                             "paraguay", "uruguay"}
+            normalise(w)
+            in {
+                "chile",
+                "ecuador",
+                "colombia",
+                "venezuela",
+                "brazil",
+                "argentina",
+                "paraguay",
+                "uruguay",
+            }
             for w in wrong
         )
 
@@ -293,8 +310,13 @@ def test_members_of_an_incomplete_global_or_mixed_list_does_not_apply() -> None:
 
 def test_members_with_a_reworded_prompt_shows_every_right_answer() -> None:
     bank = membership_bank(
-        membership("mercosur", ["brazil", "argentina"], "m", complete=True,
-                   prompts={"membership.members": "Which two countries are in Mercosur?"}),
+        membership(
+            "mercosur",
+            ["brazil", "argentina"],
+            "m",
+            complete=True,
+            prompts={"membership.members": "Which two countries are in Mercosur?"},
+        ),
     )
     for q in renders(bank, "membership.members:m"):
         assert set(q.answer) == {"Brazil", "Argentina"}
@@ -307,12 +329,27 @@ def test_members_with_a_reworded_prompt_shows_every_right_answer() -> None:
 def agreements_bank(*extra: dict) -> Bank:
     return make_bank(
         [
-            agreement("the 1999 Peru–Chile agreements", ["peru", "chile"],
-                      "removed the obstacles to the 1929 Border Treaty", "1999-11", "lima"),
-            agreement("the Cusco Declaration", ["peru", "brazil"],
-                      "created the South American Community of Nations", "2004-12-08", "cusco"),
-            agreement("the CAN–Mercosur pact", ["can", "mercosur"],
-                      "created a free trade zone between the blocs", None, "pact"),
+            agreement(
+                "the 1999 Peru–Chile agreements",
+                ["peru", "chile"],
+                "removed the obstacles to the 1929 Border Treaty",
+                "1999-11",
+                "lima",
+            ),
+            agreement(
+                "the Cusco Declaration",
+                ["peru", "brazil"],
+                "created the South American Community of Nations",
+                "2004-12-08",
+                "cusco",
+            ),
+            agreement(
+                "the CAN–Mercosur pact",
+                ["can", "mercosur"],
+                "created a free trade zone between the blocs",
+                None,
+                "pact",
+            ),
             *extra,
         ]
     )
@@ -344,8 +381,14 @@ def test_agreement_when_only_with_a_date_and_with_plural_grammar() -> None:
 
 def test_agreement_parties_excludes_parties_of_the_same_agreement_elsewhere() -> None:
     bank = agreements_bank(
-        agreement("the Cusco Declaration", ["argentina", "bolivia"], "same", None, "cusco-2",
-                  agreement=None),
+        agreement(
+            "the Cusco Declaration",
+            ["argentina", "bolivia"],
+            "same",
+            None,
+            "cusco-2",
+            agreement=None,
+        ),
     )
     for q in renders(bank, "agreement.parties:cusco"):
         assert set(q.answer) <= {"Peru", "Brazil"}
@@ -418,8 +461,11 @@ def test_quantity_how_many_offers_sorted_numbers() -> None:
 
 def test_quantity_qualifier_goes_in_the_prompt_not_the_options() -> None:
     bank = make_bank(
-        [quantity("Soviet military advisers", 200, "advisers", "q", qualifier="more than",
-                  date="1985")]
+        [
+            quantity(
+                "Soviet military advisers", 200, "advisers", "q", qualifier="more than", date="1985"
+            )
+        ]
     )
     q = render(bank, "quantity.how_many:q")
     assert q.prompt == "Soviet military advisers (in 1985): more than how many advisers?"
@@ -537,8 +583,11 @@ def test_timeline_texts_read_as_sentences() -> None:
     bank = events_bank(
         agreement("the 1999 agreements", ["peru", "chile"], "x", "1999-11", "a"),
         membership("un", [{"entity": "peru", "since": "1949"}], "un"),
-        membership("mercosur", [{"entity": "brazil", "since": "1991"},
-                                {"entity": "argentina", "since": "1991"}], "m"),
+        membership(
+            "mercosur",
+            [{"entity": "brazil", "since": "1991"}, {"entity": "argentina", "since": "1991"}],
+            "m",
+        ),
     )
     ctx = generator.build_context(bank)
     texts = {e.fact.id: e.text for e in ctx.timeline}
@@ -578,10 +627,15 @@ def test_cards_by_kind() -> None:
 def test_card_and_prompt_overrides() -> None:
     bank = make_bank(
         [
-            event("Sputnik 1 was launched", "1957-10-04", "s",
-                  card={"front": "Sputnik?", "back": "1957"},
-                  prompts={"event.when": "When did {what}?", "event.what": "On {when}?"}),
-            event("B", "1960"), event("C", "1970"),
+            event(
+                "Sputnik 1 was launched",
+                "1957-10-04",
+                "s",
+                card={"front": "Sputnik?", "back": "1957"},
+                prompts={"event.when": "When did {what}?", "event.what": "On {when}?"},
+            ),
+            event("B", "1960"),
+            event("C", "1970"),
         ]
     )
     assert render(bank, "fact.card:s").prompt == "Sputnik?"
@@ -592,9 +646,12 @@ def test_card_and_prompt_overrides() -> None:
 
 def test_a_reworded_prompt_without_placeholder_pins_the_member() -> None:
     bank = membership_bank(
-        membership("can", [{"entity": "peru", "since": "1990"},
-                           {"entity": "bolivia", "since": "1969"}], "can",
-                   prompts={"membership.since": "When did Peru join the CAN?"}),
+        membership(
+            "can",
+            [{"entity": "peru", "since": "1990"}, {"entity": "bolivia", "since": "1969"}],
+            "can",
+            prompts={"membership.since": "When did Peru join the CAN?"},
+        ),
     )
     for q in renders(bank, "membership.since:can"):
         assert q.prompt == "When did Peru join the CAN?" and q.answer == ("1990",)
@@ -602,8 +659,11 @@ def test_a_reworded_prompt_without_placeholder_pins_the_member() -> None:
 
 def test_unpinned_membership_questions_vary_the_member() -> None:
     bank = membership_bank(
-        membership("can", [{"entity": "peru", "since": "1990"},
-                           {"entity": "bolivia", "since": "1969"}], "can"),
+        membership(
+            "can",
+            [{"entity": "peru", "since": "1990"}, {"entity": "bolivia", "since": "1969"}],
+            "can",
+        ),
     )
     assert {q.answer for q in renders(bank, "membership.since:can")} == {("1990",), ("1969",)}
 
