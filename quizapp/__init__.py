@@ -34,13 +34,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, errors, study
+    from . import auth, author, classes, errors, study
     from .security import init_security
 
     init_security(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(study.bp)
+    app.register_blueprint(author.bp, url_prefix="/author")
+    app.register_blueprint(classes.bp, url_prefix="/classes")
 
     from .cli import register_cli
 

@@ -97,6 +97,41 @@ class Bank(db.Model):
     facts: Mapped[list[Fact]] = relationship(back_populates="bank", passive_deletes=True)
 
 
+class Course(db.Model):
+    """A class an instructor teaches ("class" is a Python keyword, hence the name)."""
+
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    join_code: Mapped[str] = mapped_column(String(16), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Enrollment(db.Model):
+    __tablename__ = "enrollments"
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CourseBank(db.Model):
+    __tablename__ = "course_banks"
+
+    course_id: Mapped[int] = mapped_column(
+        ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True
+    )
+    bank_id: Mapped[int] = mapped_column(
+        ForeignKey("banks.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
 class Fact(db.Model):
     __tablename__ = "facts"
     __table_args__ = (UniqueConstraint("bank_id", "key"),)

@@ -25,7 +25,17 @@ from ..core import generator, grading, scheduling
 from ..core.questions import Question
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Bank, DailyCounter, Item, ItemState, Presentation, Review, User
+from ..models import (
+    Bank,
+    CourseBank,
+    DailyCounter,
+    Enrollment,
+    Item,
+    ItemState,
+    Presentation,
+    Review,
+    User,
+)
 from .banks import parsed_bank
 from .counters import bump_daily_counter
 
@@ -44,8 +54,16 @@ class NotFound(StudyError):
 
 
 def visible_banks_query(user: User) -> Any:
+    """Banks a user may study: published banks that are public or attached to one of the
+    user's classes, and the user's own banks (an instructor trying a draft)."""
+    in_my_classes = (
+        select(CourseBank.bank_id)
+        .join(Enrollment, Enrollment.course_id == CourseBank.course_id)
+        .where(Enrollment.user_id == user.id)
+    )
     return select(Bank).where(
-        Bank.status == "published", (Bank.is_public.is_(True)) | (Bank.owner_id == user.id)
+        ((Bank.status == "published") & (Bank.is_public.is_(True) | Bank.id.in_(in_my_classes)))
+        | (Bank.owner_id == user.id)
     )
 
 

@@ -1,0 +1,1 @@
+"""Bank interchange: exports to Anki, Moodle XML, GIFT and YAML; CSV import."""
