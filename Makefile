@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export FLASK_APP := quizapp
 
-.PHONY: run test lint bench setup clean
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+.PHONY: run test test-postgres lint bench setup clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +25,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# The same suite against a PostgreSQL server (its `test` database is emptied and rebuilt).
+test-postgres: $(STAMP)
+	QUIZAPP_TEST_DATABASE_URL=$(PG_TEST_URL) $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

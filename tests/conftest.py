@@ -22,19 +22,55 @@ FIXTURE_BANKS = Path(__file__).resolve().parent / "fixtures" / "banks"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
+TEST_DATABASE_URL = os.environ.get("QUIZAPP_TEST_DATABASE_URL", "")
+"""When set (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test), the app fixtures run on
+that server instead of SQLite files: migrated once, emptied before each test."""
+
+
+def on_postgresql() -> bool:
+    return TEST_DATABASE_URL.startswith("postgresql")
+
+
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One SQLite file migrated to head; each test gets a copy (migrating is the slow part)."""
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """One database migrated to head. For SQLite, a file each test gets a copy of (migrating
+    is the slow part); for a server database, the schema itself, rebuilt once per run."""
     from flask_migrate import upgrade
 
+    from quizapp.extensions import db
+
+    if TEST_DATABASE_URL:
+        app = create_app(_test_config(TEST_DATABASE_URL))
+        with app.app_context():
+            _drop_everything(db)
+            upgrade()
+            db.engine.dispose()
+        return None
     path = tmp_path_factory.mktemp("template") / "template.sqlite"
     app = create_app(_test_config(f"sqlite:///{path}"))
     with app.app_context():
         upgrade()
-        from quizapp.extensions import db
-
         db.engine.dispose()
     return path
+
+
+def _drop_everything(db) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+
+
+def _empty_tables(app: Flask) -> None:
+    from sqlalchemy import text
+
+    from quizapp.extensions import db
+
+    with app.app_context():
+        names = ", ".join(t.name for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 def _test_config(url: str, **extra: object) -> dict[str, object]:
@@ -63,13 +99,20 @@ def app_config() -> dict[str, object]:
 
 @pytest.fixture
 def app(
-    migrated_template: Path, tmp_path: Path, clock: FakeClock, app_config: dict[str, object]
+    migrated_template: Path | None,
+    tmp_path: Path,
+    clock: FakeClock,
+    app_config: dict[str, object],
 ) -> Iterator[Flask]:
-    db_file = tmp_path / "quizapp.sqlite"
-    shutil.copy(migrated_template, db_file)
-    app = create_app(
-        _test_config(f"sqlite:///{db_file}", CLOCK=clock, INSTANCE_PATH=str(tmp_path), **app_config)
-    )
+    if migrated_template is None:
+        url = TEST_DATABASE_URL
+    else:
+        db_file = tmp_path / "quizapp.sqlite"
+        shutil.copy(migrated_template, db_file)
+        url = f"sqlite:///{db_file}"
+    app = create_app(_test_config(url, CLOCK=clock, INSTANCE_PATH=str(tmp_path), **app_config))
+    if migrated_template is None:
+        _empty_tables(app)
     yield app
     with app.app_context():
         from quizapp.extensions import db

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from flask import Flask
-from sqlalchemy import inspect, text
+from sqlalchemy import create_engine, inspect, make_url, text
 
 from quizapp import create_app
 from quizapp.extensions import db
+
+from ..conftest import TEST_DATABASE_URL, on_postgresql
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -28,31 +33,48 @@ def flask_cli(db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_upgrade_check_and_downgrade_on_an_empty_database(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+@pytest.fixture
+def empty_database_url(tmp_path: Path) -> Iterator[str]:
+    """A new, empty database on the backend under test."""
+    if not on_postgresql():
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+        return
+    name = f"quizapp_migrations_{os.getpid()}"
+    admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(TEST_DATABASE_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def table_names(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_check_and_downgrade_on_an_empty_database(empty_database_url: str) -> None:
+    url = empty_database_url
     up = flask_cli(url, "db", "upgrade")
     assert up.returncode == 0, up.stderr
     check = flask_cli(url, "db", "check")
     assert check.returncode == 0, check.stdout + check.stderr
     assert "No new upgrade operations detected" in check.stdout + check.stderr
-    tables = {
-        r[0]
-        for r in sqlite3.connect(tmp_path / "fresh.sqlite").execute(
-            "select name from sqlite_master where type='table'"
-        )
-    }
-    assert {"users", "banks", "facts", "items", "item_states", "reviews"} <= tables
+    assert {"users", "banks", "facts", "items", "item_states", "reviews"} <= table_names(url)
     down = flask_cli(url, "db", "downgrade", "base")
     assert down.returncode == 0, down.stderr
-    tables = {
-        r[0]
-        for r in sqlite3.connect(tmp_path / "fresh.sqlite").execute(
-            "select name from sqlite_master where type='table'"
-        )
-    }
-    assert tables <= {"alembic_version"}
+    assert table_names(url) <= {"alembic_version"}
 
 
+sqlite_only = pytest.mark.skipif(on_postgresql(), reason="SQLite settings")
+
+
+@sqlite_only
 def test_sqlite_pragmas_are_in_force_on_every_connection(app: Flask) -> None:
     with app.app_context():
         for _ in range(2):  # a fresh pooled connection each time
@@ -64,6 +86,7 @@ def test_sqlite_pragmas_are_in_force_on_every_connection(app: Flask) -> None:
             db.engine.dispose()
 
 
+@sqlite_only
 def test_write_transactions_begin_immediate(app: Flask, tmp_path: Path) -> None:
     """While a write transaction is open, another connection cannot start writing."""
     from quizapp.database import write_transaction
@@ -82,6 +105,7 @@ def test_write_transactions_begin_immediate(app: Flask, tmp_path: Path) -> None:
                 other.close()
 
 
+@sqlite_only
 def test_due_queue_query_uses_the_index(app: Flask) -> None:
     with app.app_context():
         plan = db.session.execute(
@@ -98,8 +122,6 @@ def test_due_queue_query_uses_the_index(app: Flask) -> None:
 
 
 def test_production_refuses_the_default_secret_key() -> None:
-    import pytest
-
     from quizapp.config import ConfigError
 
     with pytest.raises(ConfigError, match="QUIZAPP_SECRET_KEY"):
