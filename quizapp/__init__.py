@@ -44,6 +44,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(author.bp, url_prefix="/author")
     app.register_blueprint(classes.bp, url_prefix="/classes")
 
+    from . import api
+
+    api.init_app(app)
+
     from .cli import register_cli
 
     register_cli(app)
