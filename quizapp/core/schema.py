@@ -177,12 +177,47 @@ class PolicyFact(FactBase):
     stance: Text = Field(description="the policy, as a phrase that completes '<actor> ...'")
 
 
+class CardFact(FactBase):
+    """A plain flashcard, as a CSV bank gives it (such banks have no document)."""
+
+    kind: Literal["card"]
+    front: Text
+    back: Text
+
+
+class ChoiceFact(FactBase):
+    """A question with its answer and the author's own distractors (CSV banks)."""
+
+    kind: Literal["choice"]
+    question: Text
+    answer: Text
+    distractors: list[Text] = Field(min_length=2)
+
+
 Fact = Annotated[
-    EventFact | MembershipFact | AgreementFact | RoleFact | QuantityFact | DisputeFact | PolicyFact,
+    EventFact
+    | MembershipFact
+    | AgreementFact
+    | RoleFact
+    | QuantityFact
+    | DisputeFact
+    | PolicyFact
+    | CardFact
+    | ChoiceFact,
     Field(discriminator="kind"),
 ]
 
-FACT_KINDS = ("event", "membership", "agreement", "role", "quantity", "dispute", "policy")
+FACT_KINDS = (
+    "event",
+    "membership",
+    "agreement",
+    "role",
+    "quantity",
+    "dispute",
+    "policy",
+    "card",
+    "choice",
+)
 
 
 class Bank(StrictModel):
@@ -224,6 +259,8 @@ for _model in (
     QuantityFact,
     DisputeFact,
     PolicyFact,
+    CardFact,
+    ChoiceFact,
     Bank,
 ):
     _model.model_rebuild()

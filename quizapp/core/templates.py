@@ -45,6 +45,8 @@ from .questions import Question, QuestionType
 from .schema import (
     FACT_KINDS,
     AgreementFact,
+    CardFact,
+    ChoiceFact,
     DisputeFact,
     Entity,
     EventFact,
@@ -215,6 +217,10 @@ def describe(fact: Fact, ctx: BankContext) -> str:
     if isinstance(fact, DisputeFact):
         status = f" ({strip_period(fact.status)})" if fact.status else ""
         return sentence(f"{prose_list(ctx, fact.parties)} disputed {fact.subject}{status}")
+    if isinstance(fact, CardFact):
+        return f"{fact.front} — {fact.back}"
+    if isinstance(fact, ChoiceFact):
+        return f"{fact.question} — {fact.answer}"
     assert isinstance(fact, PolicyFact)
     return sentence(f"{cap(when_phrase(fact.period))}, {prose(ctx, fact.actor)} {fact.stance}")
 
@@ -1158,6 +1164,42 @@ class PolicyPeriod(Template):
         return date_question(self, fact, ctx, rng, n, fact.period, prompt)
 
 
+# --------------------------------------------------------------------------- plain choices
+
+
+@register
+class ChoiceSingle(Template):
+    """The author's own question and distractors (CSV banks): nothing to infer, so the
+    distractors are only filtered (no copy of the answer, no 'all of the above')."""
+
+    id = "choice.single"
+    type = "single_choice"
+    fact_kinds = ("choice",)
+
+    @staticmethod
+    def _accept(fact: ChoiceFact) -> Accept:
+        return text_accept({normalise(fact.answer)})
+
+    def weakness(self, fact: ChoiceFact, ctx: BankContext) -> str | None:
+        if not has_at_least([fact.distractors], MIN_OPTIONS - 1, self._accept(fact)):
+            return f"fewer than {MIN_OPTIONS - 1} distractors that differ from the answer"
+        return None
+
+    def render(self, fact: ChoiceFact, ctx: BankContext, rng: Random, n: int) -> Question:
+        return choice_question(
+            self,
+            fact,
+            ctx,
+            rng,
+            n,
+            fact.answer,
+            [fact.distractors],
+            self._accept(fact),
+            str,
+            prompt_for(fact, self.id, fact.question),
+        )
+
+
 # --------------------------------------------------------------------------- timelines
 
 
@@ -1284,6 +1326,10 @@ def card_text(fact: Fact, ctx: BankContext) -> tuple[str, str]:
         status = f" ({strip_period(fact.status)})" if fact.status else ""
         front = prompt_for(fact, "dispute.subject", f"What did {parties} dispute?", parties=parties)
         return front, cap(fact.subject) + status
+    if isinstance(fact, CardFact):
+        return fact.front, fact.back
+    if isinstance(fact, ChoiceFact):
+        return prompt_for(fact, "choice.single", fact.question), fact.answer
     assert isinstance(fact, PolicyFact)
     actor, when = prose(ctx, fact.actor), when_phrase(fact.period)
     default = f"What was the policy of {actor} {when}?"

@@ -371,7 +371,7 @@ def test_missing_required_field_points_at_its_mapping() -> None:
 def test_unknown_and_missing_fact_kind() -> None:
     text = edit("    kind: event\n", "    kind: happening\n")
     text = edit("    kind: membership\n", "", text)
-    kinds = "event, membership, agreement, role, quantity, dispute, policy"
+    kinds = "event, membership, agreement, role, quantity, dispute, policy, card, choice"
     assert errors(text) == [
         f"peru.yaml:20: facts[0].kind: 'happening' is not a fact kind; expected one of {kinds}",
         f"peru.yaml:26: facts[1].kind: field required: 'kind' (one of {kinds})",

@@ -40,6 +40,7 @@ BRIEF_TEMPLATES = {
     "membership.members", "agreement.outcome", "agreement.when", "agreement.parties",
     "role.who", "role.term", "quantity.how_many", "dispute.subject", "dispute.parties",
     "policy.stance", "policy.period", "timeline.first", "timeline.order", "fact.card",
+    "choice.single",
 }  # fmt: skip
 
 
