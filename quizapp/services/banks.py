@@ -25,6 +25,10 @@ from ..models import Bank, Fact, Item, ItemState
 _NOT_ANSWER = {"source", "explanation", "note", "prompts", "card", "topic"}
 
 
+class BankConflict(Exception):
+    """The bank id is taken by a bank of another owner."""
+
+
 @dataclass
 class ImportResult:
     bank: Bank
@@ -81,6 +85,10 @@ def import_bank(
     specs = generator.item_specs(bank)
     with write_transaction():
         row = db.session.execute(select(Bank).where(Bank.slug == bank.id)).scalar_one_or_none()
+        # Checked inside the write transaction: two instructors uploading the same new id at
+        # once must not have the second one overwrite the first one's bank.
+        if row is not None and row.owner_id != owner_id:
+            raise BankConflict(f"A bank with id '{bank.id}' already exists; choose another id.")
         created = row is None
         if row is None:
             row = Bank(slug=bank.id, created_at=now, owner_id=owner_id)

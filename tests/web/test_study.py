@@ -345,3 +345,21 @@ def test_an_item_failed_eight_times_is_a_leech(
     page = client.get("/leeches")
     assert page.status_code == 200
     assert "8" in page.text and q.source[:40].replace("'", "&#39;") in page.text
+
+
+def test_an_import_never_takes_over_another_owners_bank(app: Flask) -> None:
+    from quizapp.core.bank import load_bank
+    from quizapp.services.banks import BankConflict
+    from quizapp.services.banks import import_bank as import_core_bank
+
+    owner = make_user(app, "owner", role="instructor")
+    intruder = make_user(app, "intruder", role="instructor")
+    with app.app_context():
+        bank = load_bank(SOLAR)
+        import_core_bank(bank, owner_id=owner, status="draft", is_public=False)
+        with pytest.raises(BankConflict, match="already exists"):
+            import_core_bank(bank, owner_id=intruder, status="published", is_public=True)
+        from quizapp.models import Bank
+
+        row = db.session.execute(select(Bank)).scalar_one()
+        assert row.owner_id == owner and row.status == "draft"
