@@ -286,7 +286,7 @@ def next_due(user: User, bank: Bank) -> datetime | None:
 # --- answering ---------------------------------------------------------------------------------
 
 
-def _read_token(user: User, token: str) -> dict[str, Any]:
+def read_token(user: User, token: str) -> dict[str, Any]:
     try:
         data = _serializer().loads(token, max_age=int(TOKEN_MAX_AGE.total_seconds()))
     except BadSignature as exc:
@@ -305,7 +305,7 @@ def submit_answer(
 
     A second submission of the same shown question returns the first one's id.
     """
-    data = _read_token(user, token)
+    data = read_token(user, token)
     if data["b"] != bank.id:
         raise NotFound("That question belongs to another bank.")
     if db.session.get(Presentation, data["n"]) is not None:
