@@ -25,7 +25,7 @@ import pathlib
 import re
 import types
 import typing
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -49,6 +49,8 @@ MAX_DEPTH = 20
 Format = Literal["yaml", "json"]
 DataPath = tuple[str | int, ...]
 """Where a value sits in the bank's data, e.g. ``("facts", 12, "date")``."""
+Lines = dict[DataPath, int] | Callable[[], dict[DataPath, int]]
+"""The line of every path, or how to find them when first needed."""
 
 
 # --------------------------------------------------------------------------- errors
@@ -100,9 +102,25 @@ class _Collector:
 
     def __init__(self, filename: str) -> None:
         self.filename = filename
-        self.lines: dict[DataPath, int] = {}
+        self._lines: dict[DataPath, int] = {}
+        self._locate: Callable[[], dict[DataPath, int]] | None = None
         self.errors: list[BankError] = []
         self._seen: set[BankError] = set()
+
+    @property
+    def lines(self) -> dict[DataPath, int]:
+        """The line of every path; found only when first asked (an error needs a line)."""
+        if self._locate is not None:
+            locate, self._locate = self._locate, None
+            self._lines = locate()
+        return self._lines
+
+    @lines.setter
+    def lines(self, lines: Lines) -> None:
+        if callable(lines):
+            self._locate = lines
+        else:
+            self._lines, self._locate = lines, None
 
     def line_of(self, path: DataPath) -> int | None:
         # A missing field has no line of its own: the parent mapping's line is the useful one.
@@ -201,7 +219,44 @@ def plain_data_loader(base: type[Any]) -> type[Any]:
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
     loader.add_implicit_resolver(_YAML_TAG + "bool", _BOOL, list("tTfF"))
+    _quick_resolver(loader)
     return loader
+
+
+def _quick_resolver(loader: type[Any]) -> None:
+    """Give ``loader`` a ``resolve`` that does what PyYAML's does for a loader without path
+    resolvers, in fewer steps: the composer calls it (and the two no-ops below) for every
+    node, a third of the time libyaml takes to compose a large bank otherwise."""
+    assert not loader.yaml_path_resolvers
+    wildcard = loader.yaml_implicit_resolvers.get(None, [])
+    by_first = {
+        first: tuple(resolvers + wildcard)
+        for first, resolvers in loader.yaml_implicit_resolvers.items()
+        if first is not None
+    }
+    other = tuple(wildcard)
+    scalar_node, sequence_node = yaml.ScalarNode, yaml.SequenceNode
+    str_tag = loader.DEFAULT_SCALAR_TAG
+    seq_tag, map_tag = loader.DEFAULT_SEQUENCE_TAG, loader.DEFAULT_MAPPING_TAG
+
+    def resolve(self: Any, kind: type[yaml.Node], value: Any, implicit: Any) -> str:
+        if kind is scalar_node:
+            if implicit[0]:
+                for tag, regexp in by_first.get(value[:1], other):
+                    if regexp.match(value):
+                        return tag  # type: ignore[no-any-return]
+            return str_tag  # type: ignore[no-any-return]
+        return seq_tag if kind is sequence_node else map_tag  # type: ignore[no-any-return]
+
+    def descend_resolver(self: Any, current_node: Any, current_index: Any) -> None:
+        pass
+
+    def ascend_resolver(self: Any) -> None:
+        pass
+
+    loader.resolve = resolve
+    loader.descend_resolver = descend_resolver
+    loader.ascend_resolver = ascend_resolver
 
 
 # libyaml when PyYAML was built with it: several times faster on a large bank.
@@ -428,14 +483,84 @@ class _Builder:
             return node.value
 
 
-def _yaml_tree(text: str, errors: _Collector) -> tuple[Any, dict[DataPath, int]]:
-    root = _compose(text)
-    if root is None:
-        return None, {}
+class _NeedsCare(Exception):
+    """The quick build met something that the careful one reports (or checks) in detail."""
+
+
+_TAG_STR = _YAML_TAG + "str"
+# What ``construct_object`` calls for these scalar tags, called directly.
+_QUICK_SCALARS = {
+    _YAML_TAG + t: yaml.constructor.SafeConstructor.yaml_constructors[_YAML_TAG + t]
+    for t in ("int", "float", "bool", "null")
+}
+
+
+def _quick_build(root: yaml.Node) -> Any:
+    """Plain data from a tree without anchors (so without aliases: nothing to expand), as
+    ``_TreeChecker`` then ``_Builder`` would give it but without recording lines, which a
+    valid bank never needs. Raises ``_NeedsCare`` at anything either of them would report:
+    a forbidden tag, deep nesting, a key that is not text, a duplicate key, a bad scalar."""
+    constructor = yaml.constructor.SafeConstructor()
+    plain, quick = _PLAIN_TAGS, _QUICK_SCALARS
+    scalar_node, sequence_node = yaml.ScalarNode, yaml.SequenceNode
+
+    def build(node: yaml.Node, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise _NeedsCare
+        tag = node.tag
+        cls = node.__class__
+        if cls is scalar_node:
+            if tag == _TAG_STR:
+                return node.value
+            construct = quick.get(tag)
+            if construct is None:  # a forbidden tag, or !!seq on a scalar
+                raise _NeedsCare
+            try:
+                return construct(constructor, node)
+            except (ValueError, KeyError, yaml.YAMLError):
+                raise _NeedsCare from None
+        if tag not in plain:
+            raise _NeedsCare
+        depth += 1
+        if cls is sequence_node:
+            return [build(child, depth) for child in node.value]
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if key_node.__class__ is not scalar_node or key_node.tag not in plain:
+                raise _NeedsCare
+            key = key_node.value
+            if key in result:
+                raise _NeedsCare
+            result[key] = build(value_node, depth)
+        return result
+
+    return build(root, 1)
+
+
+def _careful_tree(root: yaml.Node, errors: _Collector) -> tuple[Any, dict[DataPath, int]]:
     _TreeChecker(errors).check(root)
     errors.raise_if_any()  # a forbidden tag: build nothing from this tree
     builder = _Builder(errors)
     return builder.build(root), builder.lines
+
+
+def _yaml_lines(text: str) -> dict[DataPath, int]:
+    """The line of every path of a text that ``_quick_build`` read (composed again: only a
+    bank with errors needs its lines)."""
+    root = _compose(text)
+    return {} if root is None else _careful_tree(root, _Collector("<lines>"))[1]
+
+
+def _yaml_tree(text: str, errors: _Collector) -> tuple[Any, Lines]:
+    root = _compose(text)
+    if root is None:
+        return None, {}
+    if "&" not in text:  # no anchor, so no alias: a plain tree, built quickly
+        try:
+            return _quick_build(root), lambda: _yaml_lines(text)
+        except _NeedsCare:
+            pass
+    return _careful_tree(root, errors)
 
 
 # --------------------------------------------------------------------------- JSON
@@ -450,7 +575,7 @@ _JSON_HINTS = {
 }
 
 
-def _json_tree(text: str, errors: _Collector) -> tuple[Any, dict[DataPath, int]]:
+def _json_tree(text: str, errors: _Collector) -> tuple[Any, Lines]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -463,6 +588,7 @@ def _json_tree(text: str, errors: _Collector) -> tuple[Any, dict[DataPath, int]]
     # JSON is (nearly) YAML, so the YAML tree gives the lines and finds duplicate keys,
     # which json.loads silently merges. If the YAML reading differs, lines are unknown.
     side = _Collector(errors.filename)
+    lines: Lines
     try:
         _, lines = _yaml_tree(text, side)
     except (_Fatal, BankValidationError):
@@ -732,18 +858,22 @@ def _check_duplicate_ids(data: Any, errors: _Collector) -> None:
 
 def _check_references(data: Any, errors: _Collector) -> None:
     entities, topics = _declared(data, "entities"), _declared(data, "topics")
-    models = _fact_models()
+    ref_fields = {
+        kind: [f for f in ENTITY_REF_FIELDS if f in model.model_fields]
+        for kind, model in _fact_models().items()
+    }
     for i, fact in _dicts(data, "facts"):
         path: DataPath = ("facts", i)
         topic = fact.get("topic")
         if isinstance(topic, str) and topics is not None and topic not in topics:
             errors.add((*path, "topic"), _unknown("topic", topic, topics, "topics"))
-        model = models.get(fact.get("kind"))  # type: ignore[arg-type]
-        if model is None:
+        kind = fact.get("kind")
+        fields = ref_fields.get(kind) if isinstance(kind, str) else None
+        if fields is None:
             continue  # an unknown kind is reported by the schema; its fields mean nothing
-        for field in ENTITY_REF_FIELDS:
-            if field in model.model_fields:
-                _check_refs(fact.get(field), (*path, field), entities, errors)
+        for field in fields:
+            if field in fact:
+                _check_refs(fact[field], (*path, field), entities, errors)
         for j, member in _dicts(fact, "members"):
             _check_refs(member.get("entity"), (*path, "members", j, "entity"), entities, errors)
         if fact.get("kind") == "membership":
@@ -762,12 +892,13 @@ def _declared(data: Any, key: str) -> set[str] | None:
 def _check_refs(value: Any, path: DataPath, entities: set[str] | None, errors: _Collector) -> None:
     if entities is None:
         return
-    refs = [(path, value)] if isinstance(value, str) else []
-    if isinstance(value, list):
-        refs = [((*path, j), v) for j, v in enumerate(value) if isinstance(v, str)]
-    for where, ref in refs:
-        if ref not in entities:
-            errors.add(where, _unknown("entity", ref, entities, "entities"))
+    if isinstance(value, str):
+        if value not in entities:
+            errors.add(path, _unknown("entity", value, entities, "entities"))
+    elif isinstance(value, list):
+        for j, ref in enumerate(value):
+            if isinstance(ref, str) and ref not in entities:
+                errors.add((*path, j), _unknown("entity", ref, entities, "entities"))
 
 
 def _check_members(fact: dict[str, Any], path: DataPath, errors: _Collector) -> None:
@@ -790,6 +921,8 @@ def _check_members(fact: dict[str, Any], path: DataPath, errors: _Collector) -> 
 
 
 def _check_member_dates(member: dict[str, Any], where: DataPath, errors: _Collector) -> None:
+    if "since" not in member or "until" not in member:
+        return  # nothing to compare
     try:
         since = FuzzyDate.parse(member["since"])
         until = FuzzyDate.parse(member["until"])
@@ -955,6 +1088,10 @@ def _gc_paused() -> Iterator[None]:
     Parsing creates a few hundred thousand small objects that all stay alive; the collector
     rescans them again and again, finding nothing, which makes a large bank 3-4 times slower
     to load. Nothing built here forms cycles that need it.
+
+    What was built is then moved to the oldest generation (``gc.freeze`` then
+    ``gc.unfreeze``, which moves lists without visiting them): otherwise the first young
+    collection after the pause visits every object built, and the next ones visit them again.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -962,6 +1099,8 @@ def _gc_paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 

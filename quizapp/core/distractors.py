@@ -45,8 +45,11 @@ def normalise(text: str) -> str:
 _CATCH_ALL = re.compile(r"^(all|none|both|neither)\b.*\babove\b|^(all|none) of (these|them)\b")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_catch_all(text: str) -> bool:
-    """'All of the above' and friends are never offered: they test test-taking, not facts."""
+    """'All of the above' and friends are never offered: they test test-taking, not facts.
+
+    Cached, like ``normalise``: the same candidates are looked at again and again."""
     return bool(_CATCH_ALL.match(normalise(text)))
 
 
@@ -195,6 +198,8 @@ def point_ord(point: DatePoint, precision: Precision) -> int:
 
 
 _MAX_DAY = date(9999, 12, 31).toordinal()
+_PRECISIONS = tuple(Precision)
+"""Iterating the enum itself is slow (it builds its members anew each time)."""
 
 
 def ord_valid(o: int, precision: Precision) -> bool:
@@ -303,16 +308,16 @@ class DatePools:
     """The bank's dates, per precision, as sorted unique ordinals (built once per bank)."""
 
     def __init__(self, dates: Sequence[FuzzyDate]) -> None:
-        points: dict[Precision, set[int]] = {p: set() for p in Precision}
-        ranges: dict[Precision, set[tuple[int, int]]] = {p: set() for p in Precision}
-        for d in dates:
+        points: dict[Precision, set[int]] = {p: set() for p in _PRECISIONS}
+        ranges: dict[Precision, set[tuple[int, int]]] = {p: set() for p in _PRECISIONS}
+        for d in set(dates):  # dates are values: each distinct one adds the same ordinals
             if d.is_range:
                 ranges[d.precision].add(date_ords(d))
             else:
                 # A finer date is also a candidate at every coarser precision.
-                for p in Precision:
-                    if p <= d.precision:
-                        points[p].add(point_ord(d.first, p))
+                first, precision = d.first, d.precision
+                for p in _PRECISIONS[:precision]:
+                    points[p].add(point_ord(first, p))
         self.points = {p: sorted(v) for p, v in points.items()}
         self.ranges = {p: sorted(v) for p, v in ranges.items()}
         self._cache: dict[FuzzyDate, _Sides] = {}
@@ -575,7 +580,7 @@ class TimelinePool(Sequence[E]):
 
     def __init__(self, entries: Sequence[E]) -> None:
         self.entries = list(entries)
-        self.finer = {p: [e for e in self.entries if e.precision >= p] for p in Precision}
+        self.finer = {p: [e for e in self.entries if e.precision >= p] for p in _PRECISIONS}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -594,17 +599,21 @@ def _greedy(anchor: E, pool: TimelinePool[E], count: int, chosen: list[E]) -> li
     taken = {id(c) for c in chosen}
     p = display_precision(chosen)
     for candidates in (pool.finer[p], pool.entries):
-        for i in _greedy_order(len(candidates)):
-            if len(chosen) > count:
-                return chosen
-            cand = candidates[i]
-            if id(cand) in taken:
-                continue
-            q = _joins(chosen, p, cand)
-            if q is not None:
-                chosen.append(cand)
-                taken.add(id(cand))
-                p = q
+        # _greedy_order, inlined: this runs for every dated fact of a bank.
+        lo, hi = 0, len(candidates) - 1
+        while lo <= hi:
+            for i in (lo, hi) if lo != hi else (lo,):
+                if len(chosen) > count:
+                    return chosen
+                cand = candidates[i]
+                if id(cand) in taken:
+                    continue
+                q = _joins(chosen, p, cand)
+                if q is not None:
+                    chosen.append(cand)
+                    taken.add(id(cand))
+                    p = q
+            lo, hi = lo + 1, hi - 1
     return chosen
 
 

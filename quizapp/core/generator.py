@@ -33,6 +33,8 @@ from .schema import (
 )
 
 T = TypeVar("T")
+_PRECISIONS = tuple(Precision)
+"""Coarse to fine (iterating the enum itself is slow)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -67,6 +69,8 @@ class BankContext:
     events_by_end: list[EventFact] = field(default_factory=list)
     event_ends: list[int] = field(default_factory=list)
     events_by_text: dict[str, list[EventFact]] = field(default_factory=dict)
+    event_spans_by_text: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    """The (first day, last day) of the events under each text, in ``events_by_text`` order."""
     # Memberships: group entity id -> entities listed in it with any role, in any fact.
     listed: dict[str, set[str]] = field(default_factory=dict)
     listed_regions: dict[str, set[str | None]] = field(default_factory=dict)
@@ -124,14 +128,10 @@ class BankContext:
         """Policies whose period overlaps ``when`` (by bisection over the sorted periods)."""
         lo, hi = self.span(when)
         stop = bisect.bisect_right(self.policy_starts, hi)
-        # Periods are short next to the bank's span: scan back only while they could reach.
-        out = []
-        for i in range(stop - 1, -1, -1):
-            if self.policy_starts[i] < lo - self.policy_longest:
-                break
-            if self.policy_ends[i] >= lo:
-                out.append(self.policies_by_start[i])
-        return out
+        # Periods are short next to the bank's span: look back only as far as they could reach.
+        first = bisect.bisect_left(self.policy_starts, lo - self.policy_longest)
+        ends, policies = self.policy_ends, self.policies_by_start
+        return [policies[i] for i in range(stop - 1, first - 1, -1) if ends[i] >= lo]
 
     def name(self, entity_id: str) -> str:
         entity = self.entities.get(entity_id)
@@ -161,13 +161,18 @@ def party_pairs(parties: list[str]) -> list[tuple[str, str]]:
 def _gc_paused() -> Iterator[None]:
     """Building a bank's questions allocates a great many small objects and frees few: the
     cyclic collector would re-scan them all several times for nothing (~15% of the time).
-    Only the caller's own work runs with it paused; it is restored after."""
+    Only the caller's own work runs with it paused; it is restored after, with what was
+    built moved to the oldest generation (``gc.freeze`` then ``gc.unfreeze``, which moves
+    lists without visiting them): otherwise the first young collection after the pause
+    visits every object built, and the next ones visit them again."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -254,6 +259,9 @@ def _build_context(bank: Bank) -> BankContext:
     ctx.events_by_start = sorted(events, key=lambda f: ctx.span(f.date)[0])
     ctx.event_starts = [ctx.span(f.date)[0] for f in ctx.events_by_start]
     ctx.events_by_end = sorted(events, key=lambda f: ctx.span(f.date)[1])
+    ctx.event_spans_by_text = {
+        text: [ctx.span(f.date) for f in same] for text, same in ctx.events_by_text.items()
+    }
     ctx.event_ends = [ctx.span(f.date)[1] for f in ctx.events_by_end]
 
     for fact in bank.facts:
@@ -266,7 +274,7 @@ def _build_context(bank: Bank) -> BankContext:
             text=text,
             date=when,
             norm=normalise(text),
-            ords=tuple(point_ord(when.first, p) for p in Precision if p <= when.precision),
+            ords=tuple(point_ord(when.first, p) for p in _PRECISIONS[: when.precision]),
             start=ctx.span(when)[0],
             precision=when.precision,
         )
@@ -341,14 +349,17 @@ def render_item(
 def generate_all(bank: Bank, rng: Random, *, n_options: int = 4) -> list[Question]:
     """One question per item, in ``item_specs`` order, all drawn from ``rng`` in turn (so the
     same seed and bank give the same questions)."""
-    from .templates import TEMPLATES
+    from .templates import templates_for
 
     n = _clamp(n_options)
     with _gc_paused():
         ctx = _build_context(bank)
+        # What ``_item_specs`` lists, rendered as it is found (no specs to build and look up).
         return [
-            TEMPLATES[spec.template].render(ctx.facts[spec.fact_id], ctx, rng, n)
-            for spec in _item_specs(bank, ctx)
+            tpl.render(fact, ctx, rng, n)
+            for fact in bank.facts
+            for tpl in templates_for(fact.kind)
+            if tpl.applies(fact, ctx)
         ]
 
 

@@ -7,6 +7,7 @@ live in ``bank.py``, which also turns every error into a message with file, path
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -39,7 +40,12 @@ def _parse_date(value: Any) -> FuzzyDate:
         return value
     if isinstance(value, bool) or not isinstance(value, str | int | date):
         raise ValueError("expected a date such as 1998, 1998-11, 2004-11-04, 1970s or START/END")
-    return FuzzyDate.parse(value)
+    return _parse_date_text(value)
+
+
+_parse_date_text = functools.lru_cache(maxsize=1 << 14)(FuzzyDate.parse)
+"""``FuzzyDate.parse``, once per distinct text: a bank repeats its dates, and dates are
+immutable, so facts may share them."""
 
 
 Date = Annotated[

@@ -255,7 +255,11 @@ def _describe_membership(fact: MembershipFact, ctx: BankContext) -> str:
 def explain(fact: Fact, ctx: BankContext) -> str:
     if fact.explanation:
         return fact.explanation
-    return ctx.memoised(("explain", fact.id), lambda: describe(fact, ctx))
+    key = ("explain", fact.id)
+    text: str | None = ctx.memo.get(key)
+    if text is None:
+        text = ctx.memo[key] = describe(fact, ctx)
+    return text
 
 
 def timeline_text(fact: Fact, ctx: BankContext) -> tuple[str, FuzzyDate] | None:
@@ -532,18 +536,21 @@ class EventWhat(Template):
                 )
             ]
 
-        return ctx.memoised((self.id, "tiers", fact.id), compute)
+        # Events of the same span share their tiers.
+        return ctx.memoised((self.id, "tiers", ctx.span(fact.date)), compute)
 
     @staticmethod
     def _accept(fact: EventFact, ctx: BankContext) -> Accept:
         key = normalise(fact.what)
+        lo, hi = ctx.span(fact.date)
+        spans = ctx.event_spans_by_text
 
         def accept(e: EventFact) -> str | None:
             n = normalise(e.what)
             if n == key or is_catch_all(e.what):
                 return None
             # The same words may tell of another event, at the key's time: right too.
-            if any(ctx.overlap(o.date, fact.date) for o in ctx.events_by_text[n]):
+            if any(a <= hi and lo <= b for a, b in spans[n]):
                 return None
             return n
 
@@ -739,8 +746,7 @@ class MembershipMembers(Template):
             current = [m for m in with_role if m.until is None]
             correct = current or with_role
             kinds = {ctx.kind_of(m.entity) or "country" for m in correct}
-            listed = ctx.listed.get(fact.group, set())
-            accept = entity_accept(listed | {fact.group}, {normalise(ctx.name(e)) for e in listed})
+            accept = self._accept(fact.group, ctx)
             if fact.complete:
                 tiers = entity_tiers(ctx, kinds, [ctx.region_of(m.entity) for m in correct])
             else:
@@ -750,6 +756,16 @@ class MembershipMembers(Template):
             if out and pinned(fact, self.id, "role"):
                 break
         return out
+
+    def _accept(self, group: str, ctx: BankContext) -> Accept:
+        """Anyone the bank lists in the group (under any name) is no distractor; once per
+        group, as a group may be told of by many facts."""
+
+        def compute() -> Accept:
+            listed = ctx.listed.get(group, set())
+            return entity_accept(listed | {group}, {normalise(ctx.name(e)) for e in listed})
+
+        return ctx.memoised((self.id, "accept", group), compute)
 
     @staticmethod
     def _outside_tiers(

@@ -135,6 +135,48 @@ def test_a_few_aliases_are_fine() -> None:
     assert bank.facts[2].parties == ["peru", "ecuador"]  # type: ignore[union-attr]
 
 
+QUICK_CASES = [
+    MINIMAL,
+    # Every implicit scalar type, quoted look-alikes, odd keys, flow style, empty values.
+    "a: 1\nb: -2.5\nc: 0x1F\nd: 1_000\ne: .inf\nf: true\ng: False\nh: ~\ni: null\n"
+    "j: '1'\nk: \"true\"\nl: yes\nm: no\n1998: year\n'': empty\nn: [1, x, {o: p}]\nq:\n"
+    "r: !!str 12\ns: !!int '7'\nt: 2004-11-04\nu: <<\nv: =\nw: |\n  two\n  lines\n",
+]
+
+
+@pytest.mark.parametrize("text", QUICK_CASES)
+def test_quick_build_gives_the_careful_builds_data(text: str) -> None:
+    root = bank_module._compose(text)
+    careful = bank_module._careful_tree(root, bank_module._Collector("x"))[0]
+    quick = bank_module._quick_build(root)
+    assert quick == careful
+    assert [type(v) for v in quick.values()] == [type(v) for v in careful.values()]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\na: 2\n",  # duplicate key
+        "? [a]\n: 1\n",  # a key that is not text
+        "a: !!int abc\n",  # a bad scalar
+        "a: !!python/name:os.system x\n",  # a forbidden tag
+        "a: !!seq x\n",  # a collection tag on a scalar
+        "a: " + "[" * 25 + "]" * 25 + "\n",  # deep nesting
+    ],
+)
+def test_quick_build_hands_anything_doubtful_to_the_careful_one(text: str) -> None:
+    with pytest.raises(bank_module._NeedsCare):
+        bank_module._quick_build(bank_module._compose(text))
+
+
+def test_errors_of_a_quickly_built_bank_still_have_lines() -> None:
+    text = edit("    date: 1998-10-26\n", "    date: 1998-13-26\n")
+    assert "&" not in text  # the quick path
+    found = errors(text)
+    line = MINIMAL.splitlines().index("    date: 1998-10-26") + 1
+    assert found[0].startswith(f"peru.yaml:{line}: facts[0].date: ")
+
+
 def test_load_bank_reads_the_document_beside_it(tmp_path: pathlib.Path) -> None:
     (tmp_path / "peru.txt").write_text(DOCUMENT, encoding="utf-8")
     path = tmp_path / "peru.yml"
