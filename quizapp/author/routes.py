@@ -8,6 +8,7 @@ every change is a POST of a Flask-WTF form (CSRF token). The rules live in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import (
@@ -447,23 +448,26 @@ def edit_entity(slug: str, key: str) -> ResponseReturnValue:
 
 @bp.post("/banks/<slug>/entities/<key>/delete")
 def delete_entity(slug: str, key: str) -> Response:
+    return _delete_part(slug, key, "entity", service.delete_entity, "author.entities")
+
+
+def _delete_part(slug: str, key: str, noun: str, delete: Callable[..., Any], back: str) -> Response:
+    """Delete one entity or fact, flashing what happened, and go back to its list."""
     row = _bank(slug)
     if ActionForm().validate_on_submit():
         try:
-            service.delete_entity(
-                current_user, row, key, base_hash=request.form.get("base_hash") or None
-            )
+            delete(current_user, row, key, base_hash=request.form.get("base_hash") or None)
         except service.NotFound:
             abort(404)
         except service.InvalidBank as exc:
-            flash(f"The entity '{key}' was not deleted:", "error")
+            flash(f"The {noun} '{key}' was not deleted:", "error")
             for line in _described(row, exc.errors):
                 flash(line, "error")
         except service.AuthoringError as exc:
             flash(str(exc), "error")
         else:
-            flash(f"Deleted the entity '{key}'.", "success")
-    return redirect(url_for("author.entities", slug=slug))
+            flash(f"Deleted the {noun} '{key}'.", "success")
+    return redirect(url_for(back, slug=slug))
 
 
 # --- facts ------------------------------------------------------------------------------------
@@ -581,20 +585,4 @@ def _fact_page(
 
 @bp.post("/banks/<slug>/facts/<key>/delete")
 def delete_fact(slug: str, key: str) -> Response:
-    row = _bank(slug)
-    if ActionForm().validate_on_submit():
-        try:
-            service.delete_fact(
-                current_user, row, key, base_hash=request.form.get("base_hash") or None
-            )
-        except service.NotFound:
-            abort(404)
-        except service.InvalidBank as exc:
-            flash(f"The fact '{key}' was not deleted:", "error")
-            for line in _described(row, exc.errors):
-                flash(line, "error")
-        except service.AuthoringError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(f"Deleted the fact '{key}'.", "success")
-    return redirect(url_for("author.facts", slug=slug))
+    return _delete_part(slug, key, "fact", service.delete_fact, "author.facts")
