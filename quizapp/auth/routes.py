@@ -55,8 +55,9 @@ def _apply_error(form: FlaskForm, error: accounts.AccountError) -> None:
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_auth_rate_limit, methods=["POST"])
 def register() -> ResponseReturnValue:
+    next_url = safe_next(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(url_for("study.home"))
+        return redirect(next_url or url_for("study.home"))
     form = RegisterForm()
     if form.validate_on_submit():
         try:
@@ -72,8 +73,9 @@ def register() -> ResponseReturnValue:
         else:
             _start_session(user, remember=False)
             flash(f"Welcome, {user.display_name}! Your account is ready.", "success")
-            return redirect(url_for("study.home"))
-    return render_template("auth/register.html", form=form)
+            # e.g. a class's join link, followed before the student had an account
+            return redirect(next_url or url_for("study.home"))
+    return render_template("auth/register.html", form=form, next_url=next_url)
 
 
 @bp.route("/login", methods=["GET", "POST"])

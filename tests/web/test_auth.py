@@ -614,3 +614,20 @@ class TestRateLimit:
         assert resp.status_code == 429
         assert "Too many requests" in resp.text
         assert "<form" in resp.text or "<html" in resp.text
+
+
+def test_registering_from_a_login_redirect_continues_to_the_page_asked_for(
+    client: FlaskClient,
+) -> None:
+    login_page = client.get("/login?next=/classes/join/ABCDEFGH")
+    assert "/register?next=" in login_page.text
+    resp = client.post(
+        "/register?next=/classes/join/ABCDEFGH",
+        data={"username": "newbie", "password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD},
+    )
+    assert resp.status_code == 302 and resp.headers["Location"] == "/classes/join/ABCDEFGH"
+    evil = client.post(
+        "/register?next=//evil.example/",
+        data={"username": "newbie2", "password": GOOD_PASSWORD, "confirm": GOOD_PASSWORD},
+    )
+    assert evil.headers["Location"] == "/"
