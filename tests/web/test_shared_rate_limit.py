@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from quizapp import create_app
+from quizapp.extensions import db
 
 REDIS = ("127.0.0.1", 6379)
 
@@ -55,3 +56,6 @@ def test_two_workers_share_the_login_limit_through_redis(app: Flask) -> None:
     finally:
         for key in client.scan_iter(f"*{PREFIX}*"):
             client.delete(key)
+        client.close()
+        with second.app_context():  # close its pooled connections before the GC finds them
+            db.engine.dispose()
