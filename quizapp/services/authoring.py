@@ -480,6 +480,21 @@ def save_content(
     )
 
 
+def _put_part(
+    parts: list[dict[str, Any]], key: str | None, values: dict[str, Any], noun: str
+) -> int:
+    """Append ``values`` (``key`` None) or merge them into the part with id ``key``, which
+    keeps its id and the fields the form does not edit. Returns the part's index."""
+    if key is None:
+        parts.append(values)
+        return len(parts) - 1
+    index = _index(parts, key)
+    if index is None:
+        raise NotFound(f"There is no {noun} '{key}' in this bank.")
+    parts[index] = {**parts[index], **values, "id": key}
+    return index
+
+
 def _index(items: list[dict[str, Any]], key: str) -> int | None:
     return next((i for i, item in enumerate(items) if item.get("id") == key), None)
 
@@ -512,16 +527,7 @@ def save_fact(
     """Add a fact (``key`` None) or replace the fields a form edits on fact ``key``, keeping
     the fields it does not edit (such as reworded prompts). The fact keeps its id."""
     content = content_of(row)
-    facts = content["facts"]
-    if key is None:
-        index = len(facts)
-        facts.append(values)
-    else:
-        found = _index(facts, key)
-        if found is None:
-            raise NotFound(f"There is no fact '{key}' in this bank.")
-        index = found
-        facts[index] = {**facts[index], **values, "id": key}
+    index = _put_part(content["facts"], key, values, "fact")
     return save_content(
         user,
         row,
@@ -530,7 +536,7 @@ def save_fact(
         base_hash=base_hash,
         confirm_reset=confirm_reset,
         focus=f"facts[{index}]",
-        reset_keys={facts[index]["id"]} if key is not None else set(),
+        reset_keys={key} if key is not None else set(),
     )
 
 
@@ -556,16 +562,7 @@ def save_entity(
 ) -> ImportResult:
     """Add an entity (``key`` None) or replace the fields a form edits on entity ``key``."""
     content = content_of(row)
-    entities = content.setdefault("entities", [])
-    if key is None:
-        index = len(entities)
-        entities.append(values)
-    else:
-        found = _index(entities, key)
-        if found is None:
-            raise NotFound(f"There is no entity '{key}' in this bank.")
-        index = found
-        entities[index] = {**entities[index], **values, "id": key}
+    index = _put_part(content.setdefault("entities", []), key, values, "entity")
     return save_content(
         user,
         row,
