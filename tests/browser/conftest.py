@@ -179,26 +179,32 @@ def page_log() -> PageLog:
     return PageLog()
 
 
-@pytest.fixture
-def page(browser, live_server: LiveServer, page_log: PageLog):  # type: ignore[no-untyped-def]
-    """A fresh browser context (no cookies) on the live server, 1000px wide; it records every
-    request URL and every console error or uncaught exception in ``page_log``."""
-    context = browser.new_context(  # type: ignore[attr-defined]
-        base_url=live_server.url,
+def open_page(browser, server: LiveServer, log: PageLog):  # type: ignore[no-untyped-def]
+    """A new browser context (no cookies) and page on ``server``, 1000px wide, recording every
+    request URL and every console error or uncaught exception in ``log``."""
+    context = browser.new_context(
+        base_url=server.url,
         viewport={"width": 1000, "height": 900},
         locale="en-GB",
         timezone_id="UTC",
     )
     context.set_default_timeout(10_000)
     page = context.new_page()
-    page.on("request", lambda request: page_log.requests.append(request.url))
+    page.on("request", lambda request: log.requests.append(request.url))
     page.on(
         "console",
-        lambda message: page_log.errors.append(message.text) if message.type == "error" else None,
+        lambda message: log.errors.append(message.text) if message.type == "error" else None,
     )
-    page.on("pageerror", lambda error: page_log.errors.append(f"uncaught: {error}"))
+    page.on("pageerror", lambda error: log.errors.append(f"uncaught: {error}"))
+    return context, page
+
+
+@pytest.fixture
+def page(browser, live_server: LiveServer, page_log: PageLog):  # type: ignore[no-untyped-def]
+    """A fresh browser context (no cookies) on the live server, 1000px wide; it records every
+    request URL and every console error or uncaught exception in ``page_log``."""
+    context, page = open_page(browser, live_server, page_log)
     try:
         yield page
     finally:
         context.close()
-

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import LiveServer, PageLog
+from tests.browser.conftest import LiveServer, PageLog, open_page
 from tests.conftest import ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -218,19 +218,7 @@ def test_an_instructor_sets_up_a_class_and_a_student_joins_it(
     expect(page.locator("#join-link")).to_have_text(f"{live_server.url}/classes/join/{code}")
 
     # A new student registers: the bank is classes-only, so it is not on their home yet.
-    context = browser.new_context(  # type: ignore[attr-defined]
-        base_url=live_server.url,
-        viewport={"width": 1000, "height": 900},
-        locale="en-GB",
-        timezone_id="UTC",
-    )
-    context.set_default_timeout(10_000)
-    student = context.new_page()
-    student.on("request", lambda request: page_log.requests.append(request.url))
-    student.on(
-        "console",
-        lambda message: page_log.errors.append(message.text) if message.type == "error" else None,
-    )
+    context, student = open_page(browser, live_server, page_log)
     try:
         student.goto("/register")
         student.locator("#username").fill(STUDENT)
