@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -63,12 +62,3 @@ def _check_production(config: dict[str, Any]) -> None:
     config["SESSION_COOKIE_SECURE"] = True
     config["REMEMBER_COOKIE_SECURE"] = True
 
-
-def database_is_sqlite(url: str) -> bool:
-    return url.startswith("sqlite")
-
-
-def instance_dir_for(url: str) -> str | None:
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        return os.path.dirname(url.removeprefix("sqlite:///"))
-    return None

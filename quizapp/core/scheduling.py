@@ -111,10 +111,6 @@ def format_interval(delta: timedelta) -> str:
     return f"{days / 365:.1f}y".replace(".0y", "y")
 
 
-def retrievability(scheduler: Scheduler, card: Card, now: datetime) -> float:
-    return float(scheduler.get_card_retrievability(card, now))
-
-
 # --- local days -----------------------------------------------------------------------------
 
 
