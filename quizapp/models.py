@@ -270,3 +270,59 @@ class DailyCounter(db.Model):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     new_count: Mapped[int] = mapped_column(Integer, default=0)
     review_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Drill(db.Model):
+    """A self-assessment test: a fixed set of drawn questions, answered, then submitted once.
+
+    ``settings`` keeps what the student chose (banks, topics, types, count, filters) so a
+    drill can be described and repeated; ``deadline`` is set when the drill is timed, and a
+    drill past its deadline is submitted by the server whoever asks first.
+    """
+
+    __tablename__ = "drills"
+    __table_args__ = (Index("ix_drills_user_created", "user_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    layout: Mapped[str] = mapped_column(String(10), default="paged")  # paged | single
+    count_as_reviews: Mapped[bool] = mapped_column(Boolean, default=False)
+    time_limit_s: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    auto_submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Sum of question scores (partial credit included) and the number of questions.
+    score: Mapped[float | None] = mapped_column(Float)
+    max_score: Mapped[int] = mapped_column(Integer, default=0)
+    retry_of_id: Mapped[int | None] = mapped_column(ForeignKey("drills.id", ondelete="SET NULL"))
+
+    questions: Mapped[list[DrillQuestion]] = relationship(
+        back_populates="drill", order_by="DrillQuestion.position", passive_deletes=True
+    )
+
+
+class DrillQuestion(db.Model):
+    """One question of a drill, as drawn (options kept, so the report and the item analysis
+    see exactly what was shown), with the student's latest answer."""
+
+    __tablename__ = "drill_questions"
+    __table_args__ = (UniqueConstraint("drill_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    drill_id: Mapped[int] = mapped_column(ForeignKey("drills.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    bank_id: Mapped[int] = mapped_column(ForeignKey("banks.id", ondelete="CASCADE"), index=True)
+    question: Mapped[dict[str, Any]] = mapped_column(JSON)
+    answer: Mapped[list[str] | None] = mapped_column(JSON)  # chosen option texts
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    time_ms: Mapped[int] = mapped_column(Integer, default=0)
+    # Set at submission: 0..1 with partial credit, and strict rightness.
+    score: Mapped[float | None] = mapped_column(Float)
+    correct: Mapped[bool | None] = mapped_column(Boolean)
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id", ondelete="SET NULL"))
+
+    drill: Mapped[Drill] = relationship(back_populates="questions")
+    item: Mapped[Item] = relationship()
