@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("author", __name__)
 
-from . import routes  # noqa: E402,F401  (routes attach themselves to bp)
+from . import analysis, routes  # noqa: E402,F401  (routes attach themselves to bp)
