@@ -111,6 +111,20 @@ def format_interval(delta: timedelta) -> str:
     return f"{days / 365:.1f}y".replace(".0y", "y")
 
 
+# Retrievability depends only on the FSRS parameters (the decay), not on desired retention or
+# steps, so one scheduler with the default parameters, as make_scheduler uses, serves everyone.
+_DEFAULT_SCHEDULER = Scheduler(enable_fuzzing=False)
+
+
+def retrievability(card: Card, now: datetime, scheduler: Scheduler | None = None) -> float:
+    """The FSRS probability that ``card`` is recalled at ``now``; 0 for a card never reviewed.
+
+    As in fsrs, the time since the last review counts in whole days.
+    """
+    _require_aware(now)
+    return float((scheduler or _DEFAULT_SCHEDULER).get_card_retrievability(card, now))
+
+
 # --- local days -----------------------------------------------------------------------------
 
 
