@@ -210,6 +210,35 @@ class Retention(BaseModel):
     rate: float | None = Field(description="correct / reviews; null without reviews.")
 
 
+class ReviewDay(BaseModel):
+    day: date = Field(description="A day in your time zone.")
+    reviews: int = Field(description="Answers rated that day.")
+
+
+class DueDay(BaseModel):
+    day: date = Field(description="A day in your time zone; today includes what is overdue.")
+    due: int = Field(description="Items that fall due that day.")
+
+
+class MonthRetention(BaseModel):
+    month: str = Field(description="The calendar month, YYYY-MM, in your time zone.")
+    reviews: int = Field(description="Reviews of items in the review state before the answer.")
+    correct: int = Field(description="Of them, the right ones.")
+    rate: float | None = Field(description="correct / reviews; null without reviews.")
+
+
+class TopicMastery(BaseModel):
+    bank: str = Field(description="The bank's id (slug).")
+    topic: str = Field(description="The topic's title.")
+    facts: int = Field(description="Active facts of the topic.")
+    started: int = Field(description="Facts with at least one item you have started.")
+    mastered: int = Field(
+        description="Facts whose retrievability now is at least 0.9 for every item you "
+        "started (unstarted facts are not mastered)."
+    )
+    share: float = Field(description="mastered / facts.")
+
+
 class Stats(BaseModel):
     timezone: str = Field(description="Your time zone, in which days are counted.")
     reviews_today: int = Field(description="Answers rated today.")
@@ -227,6 +256,17 @@ class Stats(BaseModel):
     retention: Retention = Field(
         description="True retention over the last 30 days: the share of reviews of learned "
         "items answered right."
+    )
+    retention_by_month: list[MonthRetention] = Field(
+        description="True retention per calendar month, the last 12 months, oldest first."
+    )
+    reviews_last_year: list[ReviewDay] = Field(
+        description="The days of the last 365 with at least one review, oldest first (the "
+        "heatmap of the statistics page)."
+    )
+    due_forecast: list[DueDay] = Field(description="Items due on each of the next 30 days.")
+    mastery: list[TopicMastery] = Field(
+        description="Per topic of the banks you have started: the share of facts mastered."
     )
 
 

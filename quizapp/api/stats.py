@@ -16,8 +16,17 @@ from sqlalchemy import func, select
 from ..core import scheduling
 from ..extensions import db
 from ..models import Review, User
-from ..services import study
-from .schemas import BankSummary, DayCount, Retention, Stats
+from ..services import statistics, study
+from .schemas import (
+    BankSummary,
+    DayCount,
+    DueDay,
+    MonthRetention,
+    Retention,
+    ReviewDay,
+    Stats,
+    TopicMastery,
+)
 
 WINDOW_DAYS = 30
 
@@ -54,6 +63,7 @@ def stats_for(user: User, now: datetime) -> Stats:
         if state_before and state_before.get("state") == int(State.Review):
             learned_reviews += 1
             learned_right += 1 if correct else 0
+    figures = statistics.student_statistics(user, now)
     total = db.session.scalar(
         select(func.count()).select_from(Review).where(Review.user_id == user.id)
     )
@@ -73,4 +83,28 @@ def stats_for(user: User, now: datetime) -> Stats:
             correct=learned_right,
             rate=round(learned_right / learned_reviews, 4) if learned_reviews else None,
         ),
+        retention_by_month=[
+            MonthRetention(
+                month=m.month.strftime("%Y-%m"),
+                reviews=m.reviews,
+                correct=m.right,
+                rate=None if m.rate is None else round(m.rate, 4),
+            )
+            for m in figures.retention
+        ],
+        reviews_last_year=[
+            ReviewDay(day=d.day, reviews=d.count) for d in figures.heatmap.active_days
+        ],
+        due_forecast=[DueDay(day=d.day, due=d.count) for d in figures.due_forecast],
+        mastery=[
+            TopicMastery(
+                bank=t.bank_slug,
+                topic=t.topic_title,
+                facts=t.facts,
+                started=t.started,
+                mastered=t.mastered,
+                share=round(t.share, 4),
+            )
+            for t in figures.mastery
+        ],
     )

@@ -26,6 +26,7 @@ from .study import visible_banks_query
 @dataclass(frozen=True)
 class TopicProgress:
     bank_id: int
+    bank_slug: str
     bank_title: str
     topic_title: str
     facts: int
@@ -189,6 +190,7 @@ def _mastery(started: list[_StartedRow], now: datetime) -> list[TopicProgress]:
     return [
         TopicProgress(
             bank_id=t.bank_id,
+            bank_slug=banks[t.bank_id].slug,
             bank_title=banks[t.bank_id].title,
             topic_title=topics.get((t.bank_id, t.topic), unlisted)[1] or t.topic,
             facts=t.facts,

@@ -67,6 +67,29 @@ def test_stats_figures(app: Flask, client: FlaskClient, clock: FakeClock, solar:
     # Retention: only the reviews of items already learned count (the three of 10 March);
     # the answers to new items and the one in its learning step do not.
     assert stats["retention"] == {"reviews": 3, "correct": 2, "rate": 0.6667}
+    months = stats["retention_by_month"]
+    assert [m["month"] for m in (months[0], months[-1])] == ["2025-04", "2026-03"]
+    assert len(months) == 12 and months[-1] == {
+        "month": "2026-03",
+        "reviews": 3,
+        "correct": 2,
+        "rate": 0.6667,
+    }
+    assert all(m["reviews"] == 0 and m["rate"] is None for m in months[:-1])
+    assert stats["reviews_last_year"] == [
+        {"day": "2026-03-02", "reviews": 3},
+        {"day": "2026-03-03", "reviews": 1},
+        {"day": "2026-03-10", "reviews": 3},
+    ]
+    forecast = stats["due_forecast"]
+    assert len(forecast) == 30 and forecast[0]["day"] == "2026-03-10"
+    # b lapsed and is due again in 10 minutes; a and c went on to later days.
+    assert forecast[0]["due"] == 1 and sum(d["due"] for d in forecast) <= 3
+    # All three were just answered, so their retrievability is 1: three facts mastered.
+    assert {t["bank"] for t in stats["mastery"]} == {"solar-system-exploration"}
+    assert sum(t["started"] for t in stats["mastery"]) == 3
+    assert sum(t["mastered"] for t in stats["mastery"]) == 3
+    assert all(0 <= t["share"] <= 1 and t["facts"] >= t["started"] for t in stats["mastery"])
 
     # Wednesday 1 April: the window is 3 March to 1 April; 2 March has left it.
     clock.current = datetime(2026, 4, 1, 9, 0, tzinfo=UTC)
@@ -84,3 +107,5 @@ def test_stats_of_a_new_student(api: Api) -> None:
     assert stats["reviews_today"] == 0 and stats["streak"] == 0 and stats["reviews_total"] == 0
     assert stats["banks"] == [] and len(stats["reviews_per_day"]) == 30
     assert stats["retention"] == {"reviews": 0, "correct": 0, "rate": None}
+    assert stats["reviews_last_year"] == [] and stats["mastery"] == []
+    assert len(stats["retention_by_month"]) == 12 and len(stats["due_forecast"]) == 30
