@@ -34,7 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
-    from . import auth, author, classes, errors, study
+    from . import auth, author, classes, drills, errors, study
     from .security import init_security
 
     init_security(app)
@@ -43,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(study.bp)
     app.register_blueprint(author.bp, url_prefix="/author")
     app.register_blueprint(classes.bp, url_prefix="/classes")
+    app.register_blueprint(drills.bp, url_prefix="/drills")
 
     from . import api
 

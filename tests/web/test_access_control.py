@@ -67,6 +67,7 @@ class World:
     fact_key: str
     entity_key: str
     token_id: int
+    drill_id: int
 
 
 URLS: dict[str, Callable[[World], str]] = {
@@ -77,6 +78,13 @@ URLS: dict[str, Callable[[World], str]] = {
     "study.rate": lambda w: f"/study/p/{w.pid}/rate",
     "study.leeches": lambda w: "/leeches",
     "study.stats": lambda w: "/stats",
+    "drills.index": lambda w: "/drills/",
+    "drills.new": lambda w: "/drills/new",
+    "drills.show": lambda w: f"/drills/{w.drill_id}",
+    "drills.answer": lambda w: f"/drills/{w.drill_id}/answer",
+    "drills.submit": lambda w: f"/drills/{w.drill_id}/submit",
+    "drills.report": lambda w: f"/drills/{w.drill_id}/report",
+    "drills.retry": lambda w: f"/drills/{w.drill_id}/retry",
     "auth.login": lambda w: "/login",
     "auth.logout": lambda w: "/logout",
     "auth.register": lambda w: "/register",
@@ -141,6 +149,14 @@ TABLE: dict[tuple[str, str], dict[str, object]] = {
     ("study.rate", "POST"): STUDENT_A_ONLY,
     ("study.leeches", "GET"): ANY_USER,
     ("study.stats", "GET"): ANY_USER,
+    ("drills.index", "GET"): ANY_USER,
+    ("drills.new", "GET"): ANY_USER,
+    ("drills.new", "POST"): ANY_USER,
+    ("drills.show", "GET"): STUDENT_A_ONLY,
+    ("drills.answer", "POST"): STUDENT_A_ONLY,
+    ("drills.submit", "POST"): STUDENT_A_ONLY,
+    ("drills.report", "GET"): STUDENT_A_ONLY,
+    ("drills.retry", "POST"): STUDENT_A_ONLY,
     ("auth.login", "GET"): PUBLIC,
     ("auth.login", "POST"): PUBLIC,
     ("auth.register", "GET"): PUBLIC,
@@ -283,6 +299,11 @@ def build_world(app: Flask, tmp_path: Path) -> tuple[World, dict[str, int]]:
     tok, q = shown_question(app, page.text)
     resp = client.post(f"/study/{public.id}/answer", data={"token": tok, "answer": right_answer(q)})
     pid = resp.headers["Location"].rsplit("/", 1)[-1]
+    drill = client.post(
+        "/drills/new",
+        data={"banks": [public.id], "types": ["single_choice"], "count": "10", "layout": "paged"},
+    )
+    drill_id = int(drill.headers["Location"].rsplit("/", 1)[-1])
     world = World(
         public_slug=public.id,
         draft_slug="owners-draft",
@@ -292,6 +313,7 @@ def build_world(app: Flask, tmp_path: Path) -> tuple[World, dict[str, int]]:
         fact_key=data["facts"][0]["id"],
         entity_key=data["entities"][0]["id"],
         token_id=token_id,
+        drill_id=drill_id,
     )
     return world, users
 
