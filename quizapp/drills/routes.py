@@ -26,10 +26,12 @@ def _drill_or_404(drill_id: int) -> Drill:
 @bp.get("/")
 @login_required
 def index() -> str:
+    trend = service.score_trend(current_user)
     return render_template(
         "drills/index.html",
         rows=service.history(current_user, now()),
-        trend=service.score_trend(current_user),
+        trend=trend,
+        trend_points=[(at.strftime("%d %b"), percent) for at, percent in trend],
     )
 
 

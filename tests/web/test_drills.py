@@ -693,6 +693,8 @@ def test_history_and_score_trend(
     assert "70 %" in html and "15 min" in html and "untimed" in html
     assert "in progress" in html and 'drill-status-submitted">submitted<' in html
     assert "Score trend" in html
+    # The trend chart draws one point per submitted drill, with its table beside it.
+    assert 'id="drill-trend-chart-title"' in html and "<caption>Drill scores, oldest first" in html
     assert f"/drills/{open_one}" in html and f"/drills/{done}/report" in html
     with app.app_context():
         user = db.session.get(User, student)
