@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
@@ -26,7 +27,19 @@ MESSAGES = {
         "Something went wrong",
         "An unexpected error happened; nothing was saved. Try again in a moment.",
     ),
+    503: ("Database busy", "The database is busy; please try again in a moment."),
 }
+
+BUSY_RETRY_AFTER_S = 5
+"""Seconds a client is told to wait after a write met a locked database."""
+
+
+def database_is_locked(error: BaseException) -> bool:
+    """Whether ``error`` is SQLite's refusal of a write that waited past ``busy_timeout``
+    for another writer (a long import, say): the request may simply be sent again."""
+    if not isinstance(error, OperationalError):
+        return False
+    return "database is locked" in str(error.orig if error.orig is not None else error)
 
 
 def init_app(app: Flask) -> None:
@@ -54,6 +67,16 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return _render(500, *MESSAGES[500])
+
+    @app.errorhandler(OperationalError)
+    def database_error(error: OperationalError):  # type: ignore[no-untyped-def]
+        if not database_is_locked(error):
+            return unexpected(error)
+        db.session.rollback()
+        app.logger.warning("database locked on %s %s", request.method, request.path)
+        response = _render(503, *MESSAGES[503])
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER_S)
+        return response
 
 
 def _render(code: int, title: str, text: str) -> Response:

@@ -15,8 +15,10 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from ..errors import BUSY_RETRY_AFTER_S, database_is_locked
 from ..extensions import db, limiter
 
 PROBLEM_MIMETYPE = "application/problem+json"
@@ -36,6 +38,7 @@ DETAILS = {
     415: "Send the body as JSON, with 'Content-Type: application/json'.",
     429: "Too many requests in a short time; wait and try again (see Retry-After).",
     500: "An unexpected error happened; nothing was saved. Try again in a moment.",
+    503: "The database is busy; please try again in a moment (see Retry-After).",
 }
 
 
@@ -152,3 +155,11 @@ def register_handlers(bp: Blueprint) -> None:
         db.session.rollback()
         current_app.logger.exception("unhandled API error on %s %s", request.method, request.path)
         return problem_response(500)
+
+    @bp.errorhandler(OperationalError)
+    def database_error(error: OperationalError) -> Response:
+        if not database_is_locked(error):
+            return unexpected(error)
+        db.session.rollback()
+        current_app.logger.warning("database locked on API %s %s", request.method, request.path)
+        return problem_response(503, headers={"Retry-After": str(BUSY_RETRY_AFTER_S)})
