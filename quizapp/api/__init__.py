@@ -16,7 +16,7 @@ from ..extensions import csrf
 
 def init_app(app: Flask) -> None:
     """Register the API and the token pages on the app."""
-    from . import author, routes  # noqa: F401  (the routes attach themselves to bp)
+    from . import author, drills, routes  # noqa: F401  (the routes attach themselves to bp)
     from .common import DEFAULT_RATE_LIMIT, bp
     from .token_pages import bp as token_pages_bp
 

@@ -34,6 +34,12 @@ OPERATIONS = {
     ("post", "/api/v1/author/banks/{slug}/unpublish"),
     ("get", "/api/v1/author/banks/{slug}/questions"),
     ("get", "/api/v1/author/banks/{slug}/export/{fmt}"),
+    ("get", "/api/v1/drills"),
+    ("post", "/api/v1/drills"),
+    ("get", "/api/v1/drills/{drill_id}"),
+    ("post", "/api/v1/drills/{drill_id}/answers"),
+    ("post", "/api/v1/drills/{drill_id}/submit"),
+    ("get", "/api/v1/drills/{drill_id}/report"),
 }
 
 
@@ -84,7 +90,7 @@ def test_errors_are_documented_as_problem_details(client: FlaskClient) -> None:
 
 def test_every_operation_but_the_token_one_needs_a_token(client: FlaskClient) -> None:
     for method, path in OPERATIONS - {("post", "/api/v1/tokens")}:
-        url = path.replace("{slug}", SOLAR_ID).replace("{fmt}", "yaml")
+        url = path.replace("{slug}", SOLAR_ID).replace("{fmt}", "yaml").replace("{drill_id}", "1")
         resp = client.open(url, method=method.upper(), json={} if method == "post" else None)
         assert resp.status_code == 401, (method, path)
 
@@ -163,6 +169,22 @@ def test_api_keeps_its_description(app: Flask, client: FlaskClient) -> None:
     ]
     for case, status in successes:
         assert run(case).status_code == status, case.operation.label
+
+    # A drill from start to report.
+    drill = run(op("post", "/api/v1/drills").Case(body={"banks": [SOLAR_ID]})).json()
+    first = drill["questions"][0]
+    path = {"drill_id": drill["id"]}
+    chosen = first["options"] if first["type"] == "ordering" else first["options"][:1]
+    answers = {"answers": [{"position": 1, "answer": chosen}]}
+    drill_successes = [
+        op("post", "/api/v1/drills/{drill_id}/answers").Case(path_parameters=path, body=answers),
+        op("get", "/api/v1/drills/{drill_id}").Case(path_parameters=path),
+        op("post", "/api/v1/drills/{drill_id}/submit").Case(path_parameters=path),
+        op("get", "/api/v1/drills/{drill_id}/report").Case(path_parameters=path),
+        op("get", "/api/v1/drills").Case(),
+    ]
+    for case in drill_successes:
+        assert run(case).status_code == 200, case.operation.label
 
     # Generated requests, valid by the description but made of arbitrary values.
     for operation in operations.values():

@@ -138,6 +138,12 @@ URLS: dict[str, Callable[[World], str]] = {
     "api.unpublish_bank": lambda w: f"/api/v1/author/banks/{w.draft_slug}/unpublish",
     "api.export_file": lambda w: f"/api/v1/author/banks/{w.draft_slug}/export/yaml",
     "api.export_questions": lambda w: f"/api/v1/author/banks/{w.draft_slug}/questions",
+    "api.list_drills": lambda w: "/api/v1/drills",
+    "api.create_drill": lambda w: "/api/v1/drills",
+    "api.get_drill": lambda w: f"/api/v1/drills/{w.drill_id}",
+    "api.save_answers": lambda w: f"/api/v1/drills/{w.drill_id}/answers",
+    "api.submit_drill": lambda w: f"/api/v1/drills/{w.drill_id}/submit",
+    "api.drill_report": lambda w: f"/api/v1/drills/{w.drill_id}/report",
 }
 
 # (endpoint, method) -> expected outcome per actor.
@@ -224,6 +230,12 @@ TABLE: dict[tuple[str, str], dict[str, object]] = {
             "api.unpublish_bank": ("POST",),
             "api.export_file": ("GET",),
             "api.export_questions": ("GET",),
+            "api.list_drills": ("GET",),
+            "api.create_drill": ("POST",),
+            "api.get_drill": ("GET",),
+            "api.save_answers": ("POST",),
+            "api.submit_drill": ("POST",),
+            "api.drill_report": ("GET",),
         }.items()
         for method in methods
     },
