@@ -24,6 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     from . import models  # noqa: F401  (registers the tables on db.metadata)
+    from .compression import init_compression
     from .database import init_database
     from .extensions import csrf, db, limiter, login_manager, migrate
 
@@ -33,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    init_compression(app)
 
     from . import auth, author, classes, drills, errors, study
     from .security import init_security

@@ -76,9 +76,7 @@ class TestCsrf:
     def app_config(self) -> dict[str, object]:
         return {"WTF_CSRF_ENABLED": True}
 
-    def test_study_posts_without_a_token_are_refused(
-        self, app: Flask, client: FlaskClient
-    ) -> None:
+    def test_study_posts_without_a_token_are_refused(self, app: Flask, client: FlaskClient) -> None:
         slug = yaml.safe_load((FIXTURE_BANKS / "solar_system.yaml").read_text())["id"]
         import_bank(app, FIXTURE_BANKS / "solar_system.yaml")
         login_as(app, client, make_user(app, "ana"))
@@ -124,3 +122,23 @@ def test_bank_text_with_markup_is_shown_as_text(
     for html in (page.text, feedback):
         assert "<script>alert" not in html and "<img src=x" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in feedback
+
+
+def test_style_sheets_and_scripts_are_compressed_but_pages_are_not(
+    app: Flask, client: FlaskClient
+) -> None:
+    """Compression keeps a phone's page weight down; pages stay uncompressed because they carry
+    a CSRF token beside text a visitor can choose (BREACH)."""
+    accept = {"Accept-Encoding": "gzip"}
+    for path in ("/static/vendor/pico/pico.min.css", "/static/js/study.js"):
+        resp = client.get(path, headers=accept)
+        plain = client.get(path)
+        assert resp.headers.get("Content-Encoding") == "gzip", path
+        assert "Accept-Encoding" in resp.headers["Vary"]
+        assert len(resp.get_data()) < len(plain.get_data()) / 2, path
+        resp.close()
+        plain.close()
+    for path in ("/", "/login", "/register"):
+        page = client.get(path, headers=accept)
+        assert "Content-Encoding" not in page.headers, path
+        assert b"<html" in page.data
