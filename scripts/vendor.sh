@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Refresh the vendored front-end files in quizapp/static/vendor/ from the npm registry.
+# Refresh the vendored front-end files in quizapp/static/vendor/ (served by the app) and
+# tests/browser/vendor/ (used by the browser tests only, never served) from the npm registry.
 #
 # Versions are pinned here; to upgrade, change a version, run this script from the repository
-# root (`bash scripts/vendor.sh`), update quizapp/static/vendor/README.md, and check the app.
+# root (`bash scripts/vendor.sh`), update quizapp/static/vendor/README.md (for axe-core:
+# tests/browser/vendor/axe-core/README.md), and check the app.
 # Needs npm (for `npm pack`) and tar; installs nothing globally.
 set -euo pipefail
 
 PICO_VERSION="2.1.1"
 SORTABLE_VERSION="1.15.7"
+AXE_VERSION="4.14.1"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENDOR="$ROOT/quizapp/static/vendor"
+TEST_VENDOR="$ROOT/tests/browser/vendor"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
@@ -45,4 +49,11 @@ pkg="$(fetch sortablejs "$SORTABLE_VERSION")"
 install_file "$pkg/Sortable.min.js" "$VENDOR/sortablejs/Sortable.min.js"
 install_file "$pkg/LICENSE" "$VENDOR/sortablejs/LICENSE"
 
-echo "Done. Update quizapp/static/vendor/README.md if a version changed."
+# The accessibility checker that tests/browser/test_accessibility.py injects into each page.
+echo "axe-core $AXE_VERSION (tests only)"
+pkg="$(fetch axe-core "$AXE_VERSION")"
+install_file "$pkg/axe.min.js" "$TEST_VENDOR/axe-core/axe.min.js"
+install_file "$pkg/LICENSE" "$TEST_VENDOR/axe-core/LICENSE"
+
+echo "Done. Update quizapp/static/vendor/README.md (or tests/browser/vendor/axe-core/README.md)"
+echo "if a version changed."

@@ -204,6 +204,8 @@
         preventOnFilter: false,
         delay: 150,
         delayOnTouchOnly: true,
+        forceFallback: true, // as on the study page: touch screens need Sortable's own drag
+        fallbackTolerance: 3,
         ghostClass: "is-ghost",
         chosenClass: "is-chosen",
         onEnd: function (event) {

@@ -133,6 +133,10 @@
         preventOnFilter: false,
         delay: 150,
         delayOnTouchOnly: true,
+        // Sortable's own dragging rather than the browser's drag and drop, which touch
+        // screens start only on a long press, if at all.
+        forceFallback: true,
+        fallbackTolerance: 3,
         ghostClass: "is-ghost",
         chosenClass: "is-chosen",
         onEnd: function (event) {
