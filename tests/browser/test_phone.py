@@ -370,6 +370,7 @@ def test_a_question_page_is_light_and_comes_from_the_app_alone(
         if set(weights) == set(QUESTION_TYPES):
             break
     assert set(weights) == set(QUESTION_TYPES), weights
+    print(f"bytes transferred per question page: {weights}")  # for the docs (pytest -s)
 
 
 def test_a_drill_and_its_report_fit_a_phone(phones: dict[str, Page]) -> None:
