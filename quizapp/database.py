@@ -19,6 +19,9 @@ from sqlalchemy.engine import Engine
 from .extensions import db
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Under constant readers the WAL file grows past its usual size; after a checkpoint SQLite
+# truncates it back to this, so a busy day does not leave a large file behind.
+SQLITE_JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 _BEGIN_OPTION = "quizapp_sqlite_begin"
 
 
@@ -39,6 +42,7 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
         cursor = dbapi_conn.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute(f"PRAGMA journal_size_limit = {SQLITE_JOURNAL_SIZE_LIMIT}")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.close()

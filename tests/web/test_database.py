@@ -83,6 +83,7 @@ def test_sqlite_pragmas_are_in_force_on_every_connection(app: Flask) -> None:
                 assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
                 assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 15000
                 assert conn.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
+                assert conn.execute(text("PRAGMA journal_size_limit")).scalar() == 64 * 2**20
             db.engine.dispose()
 
 
