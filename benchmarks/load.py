@@ -14,13 +14,27 @@ What it does
    students in (each its own thread, urllib, cookie jar, no redirects followed: the client of
    ``tests/reliability/test_concurrency.py``, imported), and has them run the study loop
    (GET the question, POST an answer, POST a rating) for ``--warmup`` then ``--duration``
-   seconds. Only requests that finish inside the measured window count.
+   seconds. Only requests that finish inside the measured window count. Each thread also
+   logs in ``--spares`` more students beforehand and goes on as the next one when its
+   student is done for the day; each run takes fresh students (``--first-student`` on).
+   ``--app-dir`` runs the app from another source tree, for a before/after comparison.
 4. Then it starts the floor (``benchmarks/floor_app.py``: read one users row by id, insert
    one row, nothing else) under the same gunicorn settings and drives it with the same
    number of threads for the same time.
 5. Prints, per configuration: requests/s, study steps/s (3 requests each), p50/p95/p99 of
-   all requests, errors, the floor's requests/s and p99, and app rps / floor rps; the load
-   average beside each run. Goals: ratio >= 0.5, p99 < 100 ms, no errors.
+   all requests, errors, the floor's requests/s and p99, and app rps / floor rps; the CPU
+   per request of the server and of the client, and the load average, beside each run.
+
+Two modes, two goals:
+
+- Saturated (the default): every student sends its next request as soon as the last one is
+  answered, so the server never idles and requests/s is the capacity. The throughput goal,
+  app req/s >= half the floor's, is judged here. Its latencies are not a goal: with 50
+  requests always outstanding they are 50 / throughput by Little's law.
+- ``--think SECONDS``: each student waits a random think time (exponential, this mean)
+  before every request, as a person reading the question does, and the floor's clients wait
+  the same way. The latency goal, p99 < 100 ms for 50 students, and no errors, are judged
+  here; requests/s is then set by the think time, not by the server.
 
 The client runs on the same machine as the server (its 50 threads share one GIL), and every
 request opens a new TCP connection (gunicorn's sync workers close after each response).
@@ -28,7 +42,8 @@ request opens a new TCP connection (gunicorn's sync workers close after each res
 Usage::
 
     .venv/bin/python benchmarks/load.py [--db PATH [--reuse]] [--workers 2 4]
-        [--clients 50] [--duration 30] [--warmup 5]
+        [--clients 50] [--duration 30] [--warmup 5] [--think SECONDS] [--spares 2]
+        [--first-student N] [--app-dir TREE]
         [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/quizapp_load [--pg-reuse]]
         [--no-sqlite]
 """
@@ -36,7 +51,9 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import random
 import sqlite3
 import subprocess
 import sys
@@ -81,19 +98,23 @@ REQUEST_TIMEOUT = 30.0
 START_TIMEOUT = 60.0
 STUDENT_LIMIT = 100_000
 """new_per_day and reviews_per_day of the benchmark students: never the reason a run stops."""
+DONE_PAGE = "All done for now"
 
 
 # --- the databases -----------------------------------------------------------------------------
 
 
-def app_env(url: str) -> dict[str, str]:
-    return {
+def app_env(url: str, app_dir: Path | None = None) -> dict[str, str]:
+    env = {
         **os.environ,
         "QUIZAPP_DATABASE_URL": url,
         "QUIZAPP_SECRET_KEY": SECRET_KEY,
         "QUIZAPP_RATELIMIT_ENABLED": "false",
         "QUIZAPP_FSRS_FUZZ": "false",
     }
+    if app_dir is not None:
+        env["PYTHONPATH"] = str(app_dir)  # its quizapp before the installed (editable) one
+    return env
 
 
 def password_hash() -> str:
@@ -190,7 +211,9 @@ class Gunicorn:
     stderr: Path
 
 
-def start_gunicorn(spec: str, env: dict[str, str], workers: int, logdir: Path) -> Gunicorn:
+def start_gunicorn(
+    spec: str, env: dict[str, str], workers: int, logdir: Path, cwd: Path = ROOT
+) -> Gunicorn:
     port = _free_port()
     stderr = logdir / f"gunicorn-{port}.stderr"
     with stderr.open("wb") as err:
@@ -199,7 +222,7 @@ def start_gunicorn(spec: str, env: dict[str, str], workers: int, logdir: Path) -
                 sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
                 "--timeout", "60", *_no_control_socket(), spec,
             ],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
+            cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True,
         )  # fmt: skip
     return Gunicorn(f"http://127.0.0.1:{port}", process, stderr)
 
@@ -234,14 +257,66 @@ class Log:
     """(when, what): a failed step (any request >= 500 or refused) or floor request."""
 
 
+class WindowOver(Exception):
+    """The measured window ended while a student was thinking: that student stops."""
+
+
+class Thinker:
+    """Think times before requests: exponential with the given mean (none for 0), ending at
+    ``until`` (the end of the measured window), after which the student stops."""
+
+    def __init__(self, mean: float, seed: int, until: float = math.inf) -> None:
+        self.mean = mean
+        self.rng = random.Random(seed)
+        self.until = until
+
+    def pause(self) -> None:
+        if not self.mean:
+            return
+        wake = time.perf_counter() + self.rng.expovariate(1 / self.mean)
+        if wake > self.until:
+            time.sleep(max(self.until - time.perf_counter(), 0))
+            raise WindowOver
+        time.sleep(max(wake - time.perf_counter(), 0))
+
+
+class QueueDry(Exception):
+    """The question page said "All done for now": this student has nothing left today."""
+
+
 class LoadClient(Client):
-    """The concurrency test's client, logging every request's latency and outcome."""
+    """The concurrency test's client, logging every request's latency and outcome, and
+    thinking before each request once studying has started (``thinker``).
+
+    It logs in as several students before the run and studies as the next one when the
+    current one is done for the day (one item of a fact a day, so about 100 steps): a faster
+    server must not turn into "errors" because the students it serves finish sooner.
+    """
 
     log: Log
+    thinker: Thinker | None = None
+    spares: list[tuple[str, Any]]
+    """(username, opener with that student's session) of the students not yet studied."""
+
+    def login_as_each(self, usernames: list[str]) -> None:
+        sessions = []
+        for name in usernames:
+            self.username, self.opener = name, _opener()
+            self.login()
+            sessions.append((name, self.opener))
+        (self.username, self.opener), *self.spares = sessions
+
+    def next_student(self) -> bool:
+        if not self.spares:
+            return False
+        self.username, self.opener = self.spares.pop(0)
+        return True
 
     def request(
         self, method: str, path: str, form: list[tuple[str, str]] | None = None, kind: str = ""
     ) -> Any:
+        if self.thinker is not None:
+            self.thinker.pause()  # not timed: the latency is the server's, from sending
         began = time.perf_counter()
         try:
             response = super().request(method, path, form, kind)
@@ -251,17 +326,25 @@ class LoadClient(Client):
             raise
         done = time.perf_counter()
         self.log.requests.append((done, done - began, kind, True))
+        if kind == "question" and DONE_PAGE in response.body:
+            raise QueueDry(self.username)
         return response
 
 
 def drive_app(
-    url: str, usernames: list[str], warmup: float, duration: float, on_window: Any
+    url: str,
+    students: list[list[str]],
+    warmup: float,
+    duration: float,
+    think: float,
+    on_window: Any,
 ) -> tuple[Log, float]:
-    """Log every student in, then study until the window ends; returns the log and its start."""
+    """Log every student in (each client: its students), then study until the window ends;
+    returns the log and its start."""
     never = threading.Event()
     clients = []
-    for name in usernames:
-        c = LoadClient(url, name, never)
+    for names in students:
+        c = LoadClient(url, names[0], never)
         c.log = Log()
         clients.append(c)
     window: list[float] = []
@@ -272,9 +355,9 @@ def drive_app(
 
     barrier = threading.Barrier(len(clients), action=started)
 
-    def run(c: LoadClient) -> None:
+    def run(k: int, c: LoadClient) -> None:
         try:
-            c.login()
+            c.login_as_each(students[k])
         except ClientFailure as exc:
             c.log.failures.append((time.perf_counter(), f"login {c.username}: {exc}"))
             barrier.abort()
@@ -284,11 +367,18 @@ def drive_app(
         except threading.BrokenBarrierError:
             return
         end = window[0] + duration
+        c.thinker = Thinker(think, k, until=end)
         n = 0
         while time.perf_counter() < end:
             try:
                 c.study_once(n)
                 c.log.steps.append(time.perf_counter())
+            except WindowOver:
+                break
+            except QueueDry:
+                if not c.next_student():
+                    c.log.failures.append((time.perf_counter(), "no student left with cards due"))
+                    break
             except ClientFailure as exc:
                 c.log.failures.append((time.perf_counter(), str(exc).splitlines()[0]))
                 time.sleep(0.05)
@@ -297,7 +387,7 @@ def drive_app(
                 time.sleep(0.05)
             n += 1
 
-    threads = [threading.Thread(target=run, args=(c,), daemon=True) for c in clients]
+    threads = [threading.Thread(target=run, args=kc, daemon=True) for kc in enumerate(clients)]
     for t in threads:
         t.start()
     for t in threads:
@@ -313,7 +403,7 @@ def drive_app(
 
 
 def drive_floor(
-    url: str, clients: int, warmup: float, duration: float, on_window: Any
+    url: str, clients: int, warmup: float, duration: float, think: float, on_window: Any
 ) -> tuple[Log, float]:
     window = time.perf_counter() + warmup
     on_window(window)
@@ -322,8 +412,13 @@ def drive_floor(
 
     def run(k: int, log: Log) -> None:
         opener = _opener()
+        thinker = Thinker(think, k, until=end)
         n = k
         while time.perf_counter() < end:
+            try:
+                thinker.pause()
+            except WindowOver:
+                break
             began = time.perf_counter()
             ok = False
             try:
@@ -448,8 +543,9 @@ def run_one(
     drive: Any,
     ready: tuple[str, str],
     duration: float,
+    cwd: Path = ROOT,
 ) -> tuple[Log, float, tuple[float, float], str]:
-    server = start_gunicorn(spec, env, workers, logdir)
+    server = start_gunicorn(spec, env, workers, logdir, cwd)
     try:
         wait_until_serving(server, *ready)
         meter = WindowCpu(server.process.pid, duration)
@@ -471,15 +567,19 @@ class Result:
 
 
 def run_config(
-    backend: str, url: str, workers: int, usernames: list[str], args: argparse.Namespace,
+    backend: str, url: str, workers: int, students: list[list[str]], args: argparse.Namespace,
     logdir: Path,
 ) -> Result:  # fmt: skip
-    env = app_env(url)
-    print(f"\n{backend}, {workers} workers, {len(usernames)} students ({load()})", flush=True)
+    app_dir = args.app_dir.resolve() if args.app_dir else ROOT
+    print(
+        f"\n{backend}, {workers} workers, {students[0][0]}..{students[-1][-1]}, app from {app_dir}"
+        f"{f', think {args.think:g} s' if args.think else ''} ({load()})",
+        flush=True,
+    )
     log, start, cpu, load_avg = run_one(
-        "quizapp:create_app()", env, workers, logdir,
-        lambda u, w: drive_app(u, usernames, args.warmup, args.duration, w),
-        ("GET", "/login"), args.duration,
+        "quizapp:create_app()", app_env(url, app_dir), workers, logdir,
+        lambda u, w: drive_app(u, students, args.warmup, args.duration, args.think, w),
+        ("GET", "/login"), args.duration, app_dir,
     )  # fmt: skip
     app = figures(log, start, args.duration, cpu, load_avg)
     failures = log.failures
@@ -490,8 +590,8 @@ def run_config(
     finally:
         engine.dispose()
     log, start, cpu, load_avg = run_one(
-        "benchmarks.floor_app:create_floor_app()", env, workers, logdir,
-        lambda u, w: drive_floor(u, len(usernames), args.warmup, args.duration, w),
+        "benchmarks.floor_app:create_floor_app()", app_env(url), workers, logdir,
+        lambda u, w: drive_floor(u, len(students), args.warmup, args.duration, args.think, w),
         ("POST", "/floor/0"), args.duration,
     )  # fmt: skip
     floor = figures(log, start, args.duration, cpu, load_avg)
@@ -499,10 +599,17 @@ def run_config(
     return Result(backend, workers, app, floor, failures + log.failures)
 
 
-def print_results(results: list[Result], clients: int, duration: float) -> None:
+def print_results(results: list[Result], clients: int, duration: float, think: float) -> None:
+    mode = (
+        f"each thinking {think:g} s on average before every request; goals judged here: p99 "
+        "and errors (requests/s follows from the think time)"
+        if think
+        else "no think time (saturated); goals judged here: ratio and errors (p99 is judged "
+        "with --think)"
+    )
     print(
-        f"\n{clients} concurrent students, {duration:.0f} s measured per run; latencies are "
-        "whole HTTP requests seen by the client (ms); ratio = app req/s / floor req/s"
+        f"\n{clients} concurrent students, {mode}; {duration:.0f} s measured per run; latencies "
+        "are whole HTTP requests seen by the client (ms); ratio = app req/s / floor req/s"
     )
     header = (
         f"{'backend':<10} {'w':>2} {'req/s':>7} {'steps/s':>8} {'p50':>6} {'p95':>6} "
@@ -513,33 +620,49 @@ def print_results(results: list[Result], clients: int, duration: float) -> None:
     for r in results:
         a, f = r.app, r.floor
         ratio = a.rps / f.rps if f.rps else float("nan")
-        goals = (
-            f"{'ok' if ratio >= 0.5 else 'NO'} ratio, {'ok' if a.p99 < 100 else 'NO'} p99, "
-            f"{'ok' if a.errors == 0 else 'NO'} errors"
+        judged = (
+            f"{'ok' if a.p99 < 100 else 'NO'} p99"
+            if think
+            else f"{'ok' if ratio >= 0.5 else 'NO'} ratio"
         )
+        goals = f"{judged}, {'ok' if a.errors == 0 else 'NO'} errors"
         print(
             f"{r.backend:<10} {r.workers:>2} {a.rps:>7.1f} {a.steps:>8.1f} {a.p50:>6.1f} "
             f"{a.p95:>6.1f} {a.p99:>6.1f} {a.errors:>7} {f.rps:>8.1f} {f.p99:>7.1f} "
             f"{ratio:>6.2f}  {goals}"
         )
     print(
-        "\nper request kind, p50 / p99 ms; server (gunicorn) CPU ms per request and server + "
-        "client CPU in cores, both over the window; load average after each run"
+        "\nper request kind, p50 / p99 ms; CPU ms per request of the server (gunicorn) and of "
+        "the client, and the cores both used, over the window; load average after each run"
     )
     for r in results:
         kinds = ", ".join(f"{k} {v[0]:.0f}/{v[1]:.0f}" for k, v in sorted(r.app.by_kind.items()))
-        app_cpu = r.app.server_cpu / max(r.app.requests, 1) * 1000
-        floor_cpu = r.floor.server_cpu / max(r.floor.requests, 1) * 1000
-        cores = (r.app.server_cpu + r.app.client_cpu) / duration
-        print(
-            f"{r.backend:<10} {r.workers:>2}  {kinds}; floor {r.floor.p50:.0f}/{r.floor.p99:.0f}; "
-            f"server cpu {app_cpu:.1f} ms/req (floor {floor_cpu:.1f}), server+client {cores:.2f} "
-            f"cores; app run {r.app.load}, "
-            f"floor run {r.floor.load}"
-        )
+        print(f"{r.backend:<10} {r.workers:>2}  {kinds}; floor {r.floor.p50:.0f}/{r.floor.p99:.0f}")
+        for name, f in (("app", r.app), ("floor", r.floor)):
+            per = 1000 / max(f.requests, 1)
+            print(
+                f"{'':<14}{name:<6} server {f.server_cpu * per:.2f} ms/req, client "
+                f"{f.client_cpu * per:.2f} ms/req, {(f.server_cpu + f.client_cpu) / duration:.2f} "
+                f"cores; {f.load}"
+            )
+        if not think:
+            print(f"{'':<14}CPU ratio {cpu_ratio(r):.2f}")
         if r.failures:
             shown = "; ".join(sorted({what for _when, what in r.failures})[:5])
             print(f"    {len(r.failures)} failures: {shown}")
+    if not think:
+        print(
+            "CPU ratio: the floor's CPU per request (server + client) / the app's, the ratio the "
+            "two throughputs would have if both runs got the same CPU; on a shared machine the "
+            "measured ratio also carries the other jobs' load, which changes between the runs"
+        )
+
+
+def cpu_ratio(r: Result) -> float:
+    def per_request(f: Figures) -> float:
+        return (f.server_cpu + f.client_cpu) / max(f.requests, 1)
+
+    return per_request(r.floor) / per_request(r.app) if per_request(r.app) else math.nan
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -555,6 +678,33 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, nargs="+", default=[2, 4])
     p.add_argument("--duration", type=float, default=30.0, help="measured seconds per run")
     p.add_argument("--warmup", type=float, default=5.0)
+    p.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="mean think time before each request (exponential); 0: saturated (default)",
+    )
+    p.add_argument(
+        "--spares",
+        type=int,
+        default=2,
+        help="students each client has in reserve for when its student is done for the day",
+    )
+    p.add_argument(
+        "--first-student",
+        type=int,
+        default=1,
+        metavar="N",
+        help="the first run's students are N, N+1, ...; each run takes the next ones (a "
+        "student who studied in an earlier run has fewer cards left)",
+    )
+    p.add_argument(
+        "--app-dir",
+        type=Path,
+        metavar="TREE",
+        help="run the app from this source tree (e.g. a `git archive` of an older commit)",
+    )
     p.add_argument("--postgres-url", help="postgresql+psycopg://... (database recreated)")
     p.add_argument("--pg-reuse", action="store_true", help="the PostgreSQL database is filled")
     p.add_argument("--no-sqlite", action="store_true", help="PostgreSQL runs only")
@@ -563,6 +713,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error("--reuse needs --db")
     if args.no_sqlite and not args.postgres_url:
         p.error("--no-sqlite needs --postgres-url")
+    if args.app_dir and not (args.app_dir / "quizapp" / "__init__.py").exists():
+        p.error(f"--app-dir: no quizapp package in {args.app_dir}")
+    if args.think < 0:
+        p.error("--think must be positive")
     return args
 
 
@@ -595,18 +749,24 @@ def main(argv: list[str] | None = None) -> int:
             fill_postgres(args.postgres_url, db_path)
         backends.append(("postgresql", args.postgres_url))
     results: list[Result] = []
-    offset = 0
+    offset = args.first_student - 1
     try:
         for backend, url in backends:
             for workers in args.workers:
                 # Fresh students each run, so no run studies what an earlier one left behind.
-                ids = [(offset + k) % n_students + 1 for k in range(args.clients)]
-                offset += args.clients
-                names = [f"student{i:05d}" for i in ids]
-                results.append(run_config(backend, url, workers, names, args, tmp))
+                per_client = 1 + args.spares
+                students = [
+                    [
+                        f"student{(offset + k + args.clients * j) % n_students + 1:05d}"
+                        for j in range(per_client)
+                    ]
+                    for k in range(args.clients)
+                ]
+                offset += args.clients * per_client
+                results.append(run_config(backend, url, workers, students, args, tmp))
     finally:
         if results:
-            print_results(results, args.clients, args.duration)
+            print_results(results, args.clients, args.duration, args.think)
         if args.db is None:
             import shutil
 

@@ -53,6 +53,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import math
 import os
 import platform
@@ -62,6 +63,7 @@ import re
 import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -81,6 +83,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Engine
 
+import quizapp
 from quizapp import create_app
 from quizapp.clock import FakeClock
 from quizapp.core.questions import Question
@@ -797,6 +800,88 @@ def query_plans(app: Flask, cycle_user: int, all_plans: bool) -> list[str]:
     return flagged
 
 
+# --- comparing two versions of the code ---------------------------------------------------------
+
+
+def write_samples(path: Path, times: dict[str, list[Sample]]) -> None:
+    samples = {
+        step: [[x.ms, x.cpu_ms, x.sql_count, x.sql_ms] for x in xs] for step, xs in times.items()
+    }
+    path.write_text(json.dumps({"quizapp": quizapp.__file__, "samples": samples}))
+
+
+def compare_trees(args: argparse.Namespace) -> int:
+    """Rounds of this tree's code and of ``--ab``'s, alternating (ABBA), on one database.
+
+    Each round is a fresh process that imports quizapp from its tree (``PYTHONPATH``) and
+    measures ``--samples`` cycles after ``--warmup`` ones, with its own seed so no two rounds
+    pick the same students in the same order. Alternating spreads the machine's changing load
+    and the database's growth (each cycle adds a review) over both versions alike. CPU time is
+    the measure: on a shared machine, wall time says more about the neighbours.
+    """
+    trees = {"before": args.ab.resolve(), "after": ROOT}
+    merged: dict[str, dict[str, list[Sample]]] = {v: {s: [] for s in STEPS} for v in trees}
+    loads: list[str] = [load()]
+    with tempfile.TemporaryDirectory(prefix="quizapp-ab-") as tmp:
+        for n in range(args.rounds):
+            order = list(trees) if n % 2 == 0 else list(reversed(trees))
+            for k, version in enumerate(order):
+                out = Path(tmp) / f"{version}-{n}.json"
+                seed = args.seed + 2 * n + k
+                command = [
+                    sys.executable, __file__, "--db", str(args.db), "--reuse", "--no-plans",
+                    "--samples", str(args.samples), "--warmup", str(args.warmup),
+                    "--seed", str(seed), "--json", str(out),
+                ]  # fmt: skip
+                env = {**os.environ, "PYTHONPATH": str(trees[version])}
+                subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+                data = json.loads(out.read_text())
+                expected = str(trees[version] / "quizapp" / "__init__.py")
+                if data["quizapp"] != expected:
+                    raise SystemExit(f"{version}: imported {data['quizapp']}, not {expected}")
+                for step, rows in data["samples"].items():
+                    merged[version][step] += [Sample(*row) for row in rows]
+            loads.append(load())
+            print(f"  round {n + 1}/{args.rounds} done; {loads[-1]}", flush=True)
+    print_comparison(merged, trees, args)
+    return 0
+
+
+def print_comparison(
+    merged: dict[str, dict[str, list[Sample]]], trees: dict[str, Path], args: argparse.Namespace
+) -> None:
+    print(
+        f"\nCPU per request (this thread's CPU time), {args.rounds} rounds x {args.samples} "
+        f"cycles of each version; before = {trees['before']}, after = {trees['after']}"
+    )
+    header = (
+        f"{'step':<48} {'before ms':>9} {'after ms':>9} {'change':>7} "
+        f"{'p90 before':>10} {'p90 after':>9} {'SQL n':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for step in STEPS:
+        before, after = merged["before"][step], merged["after"][step]
+        if not before or not after:
+            continue
+        b = statistics.median(x.cpu_ms for x in before)
+        a = statistics.median(x.cpu_ms for x in after)
+        sql = (
+            f"{statistics.mean(x.sql_count for x in before):.0f} → "
+            f"{statistics.mean(x.sql_count for x in after):.0f}"
+        )
+        print(
+            f"{STEP_LABELS[step]:<48} {b:>9.2f} {a:>9.2f} {(a - b) / b:>+7.0%} "
+            f"{percentile([x.cpu_ms for x in before], 90):>10.2f} "
+            f"{percentile([x.cpu_ms for x in after], 90):>9.2f} {sql:>9}"
+        )
+    loop = ("question", "answer", "rate")
+    b = sum(statistics.median(x.cpu_ms for x in merged["before"][s]) for s in loop)
+    a = sum(statistics.median(x.cpu_ms for x in merged["after"][s]) for s in loop)
+    print(f"{'(a)+(b)+(c) the loop, sum of medians':<48} {b:>9.2f} {a:>9.2f} {(a - b) / b:>+7.0%}")
+    print("(medians over all rounds; SQL n: mean statements per request, BEGIN included)")
+
+
 # --- main --------------------------------------------------------------------------------------
 
 
@@ -848,9 +933,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="print the plan of every statement of a cycle, not only the queue",
     )
+    p.add_argument("--no-plans", action="store_true", help="skip the query plans")
+    p.add_argument("--json", type=Path, help="also write every sample to this file")
+    p.add_argument(
+        "--ab",
+        type=Path,
+        metavar="TREE",
+        help="compare CPU with the quizapp of another source tree (e.g. a `git archive` of the "
+        "previous commit), in alternating rounds on the same --db (with --reuse)",
+    )
+    p.add_argument("--rounds", type=int, default=6, help="--ab: rounds of each code (default 6)")
     args = p.parse_args(argv)
     if args.reuse and args.db is None:
         p.error("--reuse needs --db")
+    if args.ab and not args.reuse:
+        p.error("--ab needs --db PATH --reuse (a filled database)")
+    if args.ab and not (args.ab / "quizapp" / "__init__.py").exists():
+        p.error(f"--ab: no quizapp package in {args.ab}")
     return args
 
 
@@ -893,6 +992,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     print(f"machine: {machine()}")
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {load()}")
+    if args.ab:
+        return compare_trees(args)
     check_formats()
     db_path, tmp = database_path(args)
     try:
@@ -920,10 +1021,13 @@ def main(argv: list[str] | None = None) -> int:
         if cycle.done_pages:
             print(f"note: {cycle.done_pages} students had nothing due (the 'done' page)")
         print_table(times, args.goal_ms)
-        flagged = query_plans(app, rng.choice(user_ids), args.all_plans)
-        print("\nscans of big tables: " + ("none" if not flagged else ""))
-        for line in flagged:
-            print(f"  {line}")
+        if args.json:
+            write_samples(args.json, times)
+        if not args.no_plans:
+            flagged = query_plans(app, rng.choice(user_ids), args.all_plans)
+            print("\nscans of big tables: " + ("none" if not flagged else ""))
+            for line in flagged:
+                print(f"  {line}")
         if args.profile:
             profile_steps(app, user_ids, args.profile, rng)
         with app.app_context():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, Response
+from sqlalchemy import bindparam, select
 
 from .extensions import db, login_manager
 
@@ -20,14 +21,18 @@ def init_security(app: Flask) -> None:
     # Login clears the session (a fresh one) and logout bumps the user's session version.
     login_manager.session_protection = "basic"
 
+    from .models import User
+
+    # Built once: every request of a logged-in user runs it, and building a statement costs
+    # more than running it (session.get builds one per call).
+    user_by_id = select(User).where(User.id == bindparam("user_id"))
+
     @login_manager.user_loader
     def load_user(token: str):  # type: ignore[no-untyped-def]
-        from .models import User
-
         user_id, _, version = token.partition(":")
         if not user_id.isdigit() or not version.isdigit():
             return None
-        user = db.session.get(User, int(user_id))
+        user = db.session.execute(user_by_id, {"user_id": int(user_id)}).scalar_one_or_none()
         if user is None or user.session_version != int(version):
             return None
         return user

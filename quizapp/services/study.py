@@ -4,6 +4,12 @@ A shown question is not stored: the page carries a signed token with the item an
 that drew its options, so a GET changes nothing. Submitting an answer stores a Presentation
 keyed by the token's one-time id (a second submission finds it), and rating it writes the
 review log row and the new FSRS state in one transaction (rating twice records once).
+
+The loop's requests are the app's busiest, and on SQLite their SQL takes far less time than
+SQLAlchemy takes to build statements and load objects. So the loop reads columns rather than
+objects where it needs no object, with statements built once at import (``_SQL`` below) and
+bound by name, and the rating's write transaction (which holds SQLite's only write lock)
+runs one read and four writes in Core. ``docs/benchmarks.md`` has the figures.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 from flask import current_app
 from fsrs import Rating, State
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, bindparam, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..core import generator, grading, scheduling
@@ -40,6 +46,7 @@ from .banks import parsed_bank
 from .counters import bump_daily_counter
 
 TOKEN_MAX_AGE = timedelta(days=1)
+CHOOSE_A_RATING = "Choose one of Again, Hard, Good or Easy."
 
 
 class StudyError(Exception):
@@ -53,23 +60,162 @@ class NotFound(StudyError):
 # --- what a student can study ------------------------------------------------------------------
 
 
-def visible_banks_query(user: User) -> Any:
-    """Banks a user may study: published banks that are public or attached to one of the
-    user's classes, and the user's own banks (an instructor trying a draft)."""
+def _visible_to(user_id: Any) -> Any:
+    """The condition on banks that ``user_id`` (a value or a bind parameter) may study."""
     in_my_classes = (
         select(CourseBank.bank_id)
         .join(Enrollment, Enrollment.course_id == CourseBank.course_id)
-        .where(Enrollment.user_id == user.id)
+        .where(Enrollment.user_id == user_id)
     )
-    return select(Bank).where(
-        ((Bank.status == "published") & (Bank.is_public.is_(True) | Bank.id.in_(in_my_classes)))
-        | (Bank.owner_id == user.id)
+    return (
+        (Bank.status == "published") & (Bank.is_public.is_(True) | Bank.id.in_(in_my_classes))
+    ) | (Bank.owner_id == user_id)
+
+
+def visible_banks_query(user: User) -> Any:
+    """Banks a user may study: published banks that are public or attached to one of the
+    user's classes, and the user's own banks (an instructor trying a draft)."""
+    return select(Bank).where(_visible_to(user.id))
+
+
+# --- the loop's statements, built once ---------------------------------------------------------
+
+_banks = Bank.__table__
+_counters = DailyCounter.__table__
+_items = Item.__table__
+_states = ItemState.__table__
+_presentations = Presentation.__table__
+_reviews = Review.__table__
+
+_CARD_COLUMNS = (
+    _states.c.state,
+    _states.c.step,
+    _states.c.stability,
+    _states.c.difficulty,
+    _states.c.due,
+    _states.c.last_review,
+)
+
+
+class _SQL:
+    """Statements of the study loop, bound by name at execution."""
+
+    bank_by_slug = select(Bank).where(
+        _visible_to(bindparam("user_id")), Bank.slug == bindparam("slug")
     )
+    day_counts = select(_counters.c.new_count, _counters.c.review_count).where(
+        _counters.c.user_id == bindparam("user_id"), _counters.c.day == bindparam("day")
+    )
+    started_due = (
+        select(
+            _states.c.item_id, _items.c.fact_id, _states.c.state, _states.c.due, _items.c.position
+        )
+        .join(_items, _items.c.id == _states.c.item_id)
+        .where(
+            _states.c.user_id == bindparam("user_id"),
+            _states.c.due <= bindparam("horizon"),
+            _states.c.bank_id == bindparam("bank_id"),
+            _items.c.active.is_(True),
+        )
+    )
+    never_started = (
+        select(_items.c.id, _items.c.fact_id, _items.c.position)
+        .where(
+            _items.c.bank_id == bindparam("bank_id"),
+            _items.c.active.is_(True),
+            ~exists().where(
+                _states.c.item_id == _items.c.id, _states.c.user_id == bindparam("user_id")
+            ),
+        )
+        .order_by(_items.c.position)
+        .limit(bindparam("limit"))
+    )
+    answered_since = select(_reviews.c.fact_id, _reviews.c.item_id).where(
+        _reviews.c.user_id == bindparam("user_id"),
+        _reviews.c.answered_at >= bindparam("since"),
+        _reviews.c.bank_id == bindparam("bank_id"),
+    )
+    item_key = select(_items.c.key, _items.c.active).where(_items.c.id == bindparam("item_id"))
+    presentation_exists = select(_presentations.c.id).where(_presentations.c.id == bindparam("pid"))
+    # For an answer: whether it was stored already (sent twice), and the item it answers.
+    answer_context = select(
+        exists().where(_presentations.c.id == bindparam("pid")).label("answered"),
+        select(_items.c.key).where(_items.c.id == bindparam("item_id")).scalar_subquery(),
+        select(_items.c.active).where(_items.c.id == bindparam("item_id")).scalar_subquery(),
+    )
+    insert_presentation = insert(_presentations)
+    bank_slug_of_presentation = (
+        select(_banks.c.slug)
+        .join(_items, _items.c.bank_id == _banks.c.id)
+        .join(_presentations, _presentations.c.item_id == _items.c.id)
+        .where(
+            _presentations.c.id == bindparam("pid"),
+            _presentations.c.user_id == bindparam("user_id"),
+        )
+    )
+    presentation_and_bank = (
+        select(Presentation, Bank)
+        .join(Item, Item.id == Presentation.item_id)
+        .join(Bank, Bank.id == Item.bank_id)
+        .where(Presentation.id == bindparam("pid"), Presentation.user_id == bindparam("user_id"))
+    )
+    card = select(*_CARD_COLUMNS).where(
+        _states.c.user_id == bindparam("user_id"), _states.c.item_id == bindparam("item_id")
+    )
+    rating_of_review = select(_reviews.c.rating, _reviews.c.state_after).where(
+        _reviews.c.id == bindparam("review_id")
+    )
+    # Everything a rating needs, in one read under the write lock: the presentation, its item
+    # and bank, and the student's card for the item (none before the first review).
+    to_rate = (
+        select(
+            _presentations.c.review_id,
+            _presentations.c.item_id,
+            _presentations.c.answer,
+            _presentations.c.correct,
+            _presentations.c.question["duration_ms"].as_integer().label("duration_ms"),
+            _items.c.fact_id,
+            _items.c.bank_id,
+            _banks.c.slug,
+            _states.c.id.label("state_id"),
+            *_CARD_COLUMNS,
+            _states.c.reps,
+            _states.c.lapses,
+            _states.c.leech,
+        )
+        .select_from(
+            _presentations.join(_items, _items.c.id == _presentations.c.item_id)
+            .join(_banks, _banks.c.id == _items.c.bank_id)
+            .outerjoin(
+                _states,
+                and_(
+                    _states.c.user_id == _presentations.c.user_id, _states.c.item_id == _items.c.id
+                ),
+            )
+        )
+        .where(
+            _presentations.c.id == bindparam("pid"),
+            _presentations.c.user_id == bindparam("user_id"),
+        )
+    )
+    review_of_presentation = (
+        select(_reviews.c.id, _banks.c.slug)
+        .join(_banks, _banks.c.id == _reviews.c.bank_id)
+        .where(
+            _reviews.c.presentation_id == bindparam("pid"),
+            _reviews.c.user_id == bindparam("user_id"),
+        )
+    )
+    # The SET clauses come from the names of the values given, other than the ones below.
+    insert_state = insert(_states)
+    update_state = update(_states).where(_states.c.id == bindparam("state_id"))
+    insert_review = insert(_reviews)
+    mark_rated = update(_presentations).where(_presentations.c.id == bindparam("pid"))
 
 
 def get_bank_for(user: User, slug: str) -> Bank:
     bank = db.session.execute(
-        visible_banks_query(user).where(Bank.slug == slug)
+        _SQL.bank_by_slug, {"user_id": user.id, "slug": slug}
     ).scalar_one_or_none()
     if bank is None:
         raise NotFound(f"No bank '{slug}' that you can study.")
@@ -169,9 +315,8 @@ def _review_days(user: User, today: Any) -> list[Any]:
 
 def daily_limits(user: User, now: datetime) -> scheduling.Limits:
     today = scheduling.local_day(now, user.timezone)
-    counter = db.session.get(DailyCounter, (user.id, today))
-    new_done = counter.new_count if counter else 0
-    reviews_done = counter.review_count if counter else 0
+    done = db.session.execute(_SQL.day_counts, {"user_id": user.id, "day": today}).one_or_none()
+    new_done, reviews_done = done if done is not None else (0, 0)
     return scheduling.Limits(
         new_left=max(user.new_per_day - new_done, 0),
         reviews_left=max(user.reviews_per_day - reviews_done, 0),
@@ -190,35 +335,20 @@ class QueueCounts:
 
 def queue_for(user: User, bank: Bank, now: datetime) -> list[scheduling.QueueEntry]:
     limits = daily_limits(user, now)
-    horizon = now + scheduling.LEARN_AHEAD
+    mine = {"user_id": user.id, "bank_id": bank.id}
     started = db.session.execute(
-        select(ItemState.item_id, Item.fact_id, ItemState.state, ItemState.due, Item.position)
-        .join(Item, Item.id == ItemState.item_id)
-        .where(
-            ItemState.user_id == user.id,
-            ItemState.due <= horizon,
-            ItemState.bank_id == bank.id,
-            Item.active.is_(True),
-        )
+        _SQL.started_due, {**mine, "horizon": now + scheduling.LEARN_AHEAD}
     ).all()
     entries = [scheduling.QueueEntry(r[0], r[1], r[2], r[3], r[4]) for r in started]
     if limits.new_left:
         # Siblings are buried, so more than new_left candidates may be needed to fill the limit.
-        has_state = exists().where(and_(ItemState.item_id == Item.id, ItemState.user_id == user.id))
         fresh = db.session.execute(
-            select(Item.id, Item.fact_id, Item.position)
-            .where(Item.bank_id == bank.id, Item.active.is_(True), ~has_state)
-            .order_by(Item.position)
-            .limit(limits.new_left * 8 + 40)
+            _SQL.never_started, {**mine, "limit": limits.new_left * 8 + 40}
         ).all()
         entries += [scheduling.QueueEntry(r[0], r[1], None, None, r[2]) for r in fresh]
     today_start = scheduling.day_start(scheduling.local_day(now, user.timezone), user.timezone)
     done: dict[int, set[int]] = {}
-    for fact_id, item_id in db.session.execute(
-        select(Review.fact_id, Review.item_id).where(
-            Review.user_id == user.id, Review.answered_at >= today_start, Review.bank_id == bank.id
-        )
-    ):
+    for fact_id, item_id in db.session.execute(_SQL.answered_since, {**mine, "since": today_start}):
         done.setdefault(fact_id, set()).add(item_id)
     return scheduling.order_queue(entries, now, limits, done)
 
@@ -252,15 +382,15 @@ def next_question(user: User, bank: Bank, now: datetime, rng: Random | None = No
     queue = queue_for(user, bank, now)
     if not queue:
         return None
-    item = db.session.get(Item, queue[0].item_id)
-    assert item is not None
+    item_id = queue[0].item_id
+    key = db.session.execute(_SQL.item_key, {"item_id": item_id}).one().key
     seed = (rng or Random(secrets.randbits(64))).getrandbits(63)
-    question = render(bank, item, seed)
+    question = _render_key(bank, key, seed)
     token = _serializer().dumps(
         {
             "u": user.id,
             "b": bank.id,
-            "i": item.id,
+            "i": item_id,
             "s": seed,
             "n": uuid.uuid4().hex,
             "h": bank.content_hash,
@@ -271,8 +401,12 @@ def next_question(user: User, bank: Bank, now: datetime, rng: Random | None = No
 
 
 def render(bank: Bank, item: Item, seed: int) -> Question:
+    return _render_key(bank, item.key, seed)
+
+
+def _render_key(bank: Bank, item_key: str, seed: int) -> Question:
     core_bank, ctx = parsed_bank(bank)
-    return generator.render_item(core_bank, item.key, Random(seed), n_options=n_options(), ctx=ctx)
+    return generator.render_item(core_bank, item_key, Random(seed), n_options=n_options(), ctx=ctx)
 
 
 def next_due(user: User, bank: Bank) -> datetime | None:
@@ -306,41 +440,48 @@ def submit_answer(
     A second submission of the same shown question returns the first one's id.
     """
     data = read_token(user, token)
+    pid = str(data["n"])
     if data["b"] != bank.id:
         raise NotFound("That question belongs to another bank.")
-    if db.session.get(Presentation, data["n"]) is not None:
-        return str(data["n"])
+    answered, item_key, item_active = db.session.execute(
+        _SQL.answer_context, {"pid": pid, "item_id": data["i"]}
+    ).one()
+    if answered:
+        return pid
     if data["h"] != bank.content_hash:
         raise StudyError("The bank was updated while this question was open; here is a fresh one.")
-    item = db.session.get(Item, data["i"])
-    if item is None or not item.active:
+    if item_key is None or not item_active:
         raise StudyError("This question is no longer in the bank; here is another one.")
-    question = render(bank, item, data["s"])
+    question = _render_key(bank, item_key, data["s"])
     chosen = _chosen_texts(question, answer)
     result = None if question.type == "flashcard" else grading.grade(question, chosen)
     shown_at = datetime.fromtimestamp(data["t"] / 1000, tz=now.tzinfo)
     measured = int((now - shown_at).total_seconds() * 1000)
     if duration_ms is None or not 0 <= duration_ms <= max(measured, 0) + 5000:
         duration_ms = max(measured, 0)
-    presentation = Presentation(
-        id=data["n"],
-        user_id=user.id,
-        item_id=item.id,
-        question={**question.to_dict(), "duration_ms": duration_ms},
-        shown_at=shown_at,
-        answered_at=now,
-        answer=list(chosen),
-        correct=None if result is None else result.correct,
-        grade=None if result is None else _grade_dict(result),
-    )
+    presentation = {
+        "id": pid,
+        "user_id": user.id,
+        "item_id": data["i"],
+        "question": {**question.to_dict(), "duration_ms": duration_ms},
+        "shown_at": shown_at,
+        "answered_at": now,
+        "answer": list(chosen),
+        "correct": None if result is None else result.correct,
+        "grade": None if result is None else _grade_dict(result),
+    }
     try:
         with write_transaction():
-            db.session.add(presentation)
+            db.session.execute(_SQL.insert_presentation, presentation)
     except IntegrityError:
         # The same token submitted twice at once: the other request stored it first.
-        if db.session.get(Presentation, data["n"]) is None:
+        if not _presentation_exists(pid):
             raise
-    return str(data["n"])
+    return pid
+
+
+def _presentation_exists(pid: str) -> bool:
+    return db.session.execute(_SQL.presentation_exists, {"pid": pid}).first() is not None
 
 
 def _chosen_texts(question: Question, answer: list[str]) -> tuple[str, ...]:
@@ -374,12 +515,7 @@ def _grade_dict(result: grading.Grade) -> dict[str, Any]:
 
 
 def bank_slug_of_presentation(user: User, pid: str) -> str:
-    slug = db.session.scalar(
-        select(Bank.slug)
-        .join(Item, Item.bank_id == Bank.id)
-        .join(Presentation, Presentation.item_id == Item.id)
-        .where(Presentation.id == pid, Presentation.user_id == user.id)
-    )
+    slug = db.session.scalar(_SQL.bank_slug_of_presentation, {"pid": pid, "user_id": user.id})
     if slug is None:
         raise NotFound("No such answered question.")
     return slug
@@ -390,6 +526,16 @@ def get_presentation(user: User, pid: str) -> Presentation:
     if p is None or p.user_id != user.id:
         raise NotFound("No such answered question.")
     return p
+
+
+def get_presentation_and_bank(user: User, pid: str) -> tuple[Presentation, Bank]:
+    """An answered question of the user's and its bank, in one query."""
+    row = db.session.execute(
+        _SQL.presentation_and_bank, {"pid": pid, "user_id": user.id}
+    ).one_or_none()
+    if row is None:
+        raise NotFound("No such answered question.")
+    return row[0], row[1]
 
 
 # --- feedback and rating -----------------------------------------------------------------------
@@ -410,9 +556,8 @@ class RatedView:
 
 
 def rating_choices(user: User, p: Presentation, now: datetime) -> list[RatingChoice]:
-    state = _state_of(user, p.item_id)
-    card = _card_of(state, now)
-    intervals = scheduling.preview_intervals(_scheduler(user), card, now)
+    card = db.session.execute(_SQL.card, {"user_id": user.id, "item_id": p.item_id}).one_or_none()
+    intervals = scheduling.preview_intervals(_scheduler(user), _card_of(card, now), now)
     suggested = scheduling.default_rating(p.correct is not False) if p.correct is not None else None
     return [
         RatingChoice(
@@ -428,85 +573,204 @@ def rating_choices(user: User, p: Presentation, now: datetime) -> list[RatingCho
 def rated_view(p: Presentation) -> RatedView | None:
     if p.review_id is None:
         return None
-    review = db.session.get(Review, p.review_id)
-    assert review is not None
+    review = db.session.execute(_SQL.rating_of_review, {"review_id": p.review_id}).one()
     due = datetime.fromisoformat(review.state_after["due"])
     return RatedView(scheduling.RATING_LABELS[Rating(review.rating)], due)
 
 
+def _rating(value: int) -> Rating:
+    try:
+        return Rating(value)
+    except ValueError as exc:
+        raise StudyError(CHOOSE_A_RATING) from exc
+
+
 def rate(user: User, pid: str, rating: int, now: datetime) -> Review:
     """Record one review: the log row, the new FSRS state and the daily counters, at once."""
+    rated = _rate(user, pid, _rating(rating), now)
+    review = db.session.get(Review, rated.review_id)
+    assert review is not None
+    return review
+
+
+def rate_and_find_bank(user: User, pid: str, rating: int, now: datetime) -> str:
+    """Record one review as :func:`rate` does; returns the slug of the question's bank, where
+    studying goes on. Someone else's presentation is NotFound even with a wrong rating."""
     try:
-        chosen = Rating(rating)
-    except ValueError as exc:
-        raise StudyError("Choose one of Again, Hard, Good or Easy.") from exc
+        chosen = _rating(rating)
+    except StudyError:
+        bank_slug_of_presentation(user, pid)
+        raise
+    return _rate(user, pid, chosen, now).bank_slug
+
+
+@dataclass(frozen=True)
+class _Rated:
+    review_id: int
+    bank_slug: str
+
+
+def _rate(user: User, pid: str, rating: Rating, now: datetime) -> _Rated:
+    # Read before the write transaction, whose opening commit expires `user`: reading them
+    # inside would select the user again while holding the write lock.
+    user_id, timezone = user.id, user.timezone
+    scheduler = _scheduler(user)
+    key = {"pid": pid, "user_id": user_id}
     try:
         with write_transaction():
-            p = get_presentation(user, pid)
-            if p.review_id is not None:
-                return _existing_review(p)
-            review = _record(user, p, chosen, now)
+            # Read under the lock, so a rating sent twice at once finds the first one's review
+            # and no other review of the item can change the card in between.
+            row = db.session.execute(_SQL.to_rate, key).one_or_none()
+            if row is None:
+                raise NotFound("No such answered question.")
+            if row.review_id is not None:
+                return _Rated(row.review_id, row.slug)
+            prior = row if row.state_id is not None else None
+            outcome = _review_outcome(
+                scheduler, timezone, prior, rating, now, row.duration_ms, row.correct
+            )
+            review_id = _write_review(user_id, pid, row, outcome)
     except IntegrityError:
+        # PostgreSQL has no IMMEDIATE lock: the same rating sent at once, and the other won.
         db.session.rollback()
-        return _existing_review(get_presentation(user, pid))
-    return review
+        found = db.session.execute(_SQL.review_of_presentation, key).one_or_none()
+        if found is None:
+            raise
+        return _Rated(found.id, found.slug)
+    return _Rated(review_id, row.slug)
 
 
-def _existing_review(p: Presentation) -> Review:
-    review = db.session.get(Review, p.review_id) if p.review_id else None
-    if review is None:
-        review = db.session.execute(
-            select(Review).where(Review.presentation_id == p.id)
-        ).scalar_one()
-    return review
+@dataclass(frozen=True)
+class _Outcome:
+    """What one rating does: the card's new columns and the review log row's own columns."""
+
+    state: dict[str, Any]
+    review: dict[str, Any]
+    was_new: bool
+    was_review: bool
+
+
+def _review_outcome(
+    scheduler: Any,
+    timezone: str,
+    prior: Any,
+    rating: Rating,
+    now: datetime,
+    duration_ms: int | None,
+    correct: bool | None,
+) -> _Outcome:
+    """The FSRS step from ``prior`` (an ItemState or a row with its columns; None for a new
+    item). ``correct`` is the graded answer's, None for a flashcard (then Again is wrong)."""
+    before = _card_of(prior, now)
+    was_new = prior is None
+    was_review = prior is not None and prior.state == State.Review
+    after = scheduling.review(scheduler, before, rating, now, duration_ms)
+    lapses = 0 if prior is None else prior.lapses
+    leech = False if prior is None else prior.leech
+    if was_review and rating == Rating.Again:
+        lapses += 1
+        if lapses >= scheduling.LEECH_LAPSES:
+            leech = True
+    state = {
+        "state": int(after.state),
+        "step": after.step,
+        "stability": after.stability,
+        "difficulty": after.difficulty,
+        "due": after.due,
+        "last_review": after.last_review,
+        "reps": (0 if prior is None else prior.reps) + 1,
+        "lapses": lapses,
+        "leech": leech,
+    }
+    review = {
+        "rating": int(rating),
+        "answered_at": now,
+        "local_day": scheduling.local_day(now, timezone),
+        "duration_ms": duration_ms,
+        "correct": correct if correct is not None else rating != Rating.Again,
+        "was_new": was_new,
+        "state_before": None if was_new else scheduling.card_to_dict(before),
+        "state_after": scheduling.card_to_dict(after),
+    }
+    return _Outcome(state, review, was_new, was_review)
+
+
+def _write_review(user_id: int, pid: str, row: Any, outcome: _Outcome) -> int:
+    """Store a rating's outcome with Core statements; returns the review's id."""
+    if row.state_id is None:
+        db.session.execute(
+            _SQL.insert_state,
+            {"user_id": user_id, "item_id": row.item_id, "bank_id": row.bank_id, **outcome.state},
+        )
+    else:
+        db.session.execute(_SQL.update_state, {"state_id": row.state_id, **outcome.state})
+    inserted = db.session.execute(
+        _SQL.insert_review,
+        {
+            "user_id": user_id,
+            "item_id": row.item_id,
+            "fact_id": row.fact_id,
+            "bank_id": row.bank_id,
+            "presentation_id": pid,
+            "answer": row.answer,
+            **outcome.review,
+        },
+    )
+    review_id: int = inserted.inserted_primary_key[0]
+    db.session.execute(
+        _SQL.mark_rated, {"pid": pid, "review_id": review_id, "correct": outcome.review["correct"]}
+    )
+    bump_daily_counter(
+        user_id,
+        outcome.review["local_day"],
+        new=1 if outcome.was_new else 0,
+        reviews=1 if outcome.was_review else 0,
+    )
+    return review_id
 
 
 def _record(user: User, p: Presentation, rating: Rating, now: datetime) -> Review:
+    """Record a review of ``p`` through the ORM, in the caller's write transaction.
+
+    The web loop's ``_rate`` stores the same outcome with Core statements; this one serves
+    callers that hold ORM objects (a drill's presentations, pending in the session).
+    """
     item = db.session.get(Item, p.item_id)
     assert item is not None
     state = _state_of(user, item.id)
-    before = _card_of(state, now)
-    was_new = state is None
-    was_review = state is not None and state.state == State.Review
-    after = scheduling.review(_scheduler(user), before, rating, now, p.question.get("duration_ms"))
+    outcome = _review_outcome(
+        _scheduler(user),
+        user.timezone,
+        state,
+        rating,
+        now,
+        p.question.get("duration_ms"),
+        p.correct,
+    )
     if state is None:
-        state = ItemState(user_id=user.id, item_id=item.id, bank_id=item.bank_id, reps=0, lapses=0)
+        state = ItemState(user_id=user.id, item_id=item.id, bank_id=item.bank_id)
         db.session.add(state)
-    state.state = int(after.state)
-    state.step = after.step
-    state.stability = after.stability
-    state.difficulty = after.difficulty
-    state.due = after.due
-    state.last_review = after.last_review
-    state.reps += 1
-    if was_review and rating == Rating.Again:
-        state.lapses += 1
-        if state.lapses >= scheduling.LEECH_LAPSES:
-            state.leech = True
-    correct = p.correct if p.correct is not None else rating != Rating.Again
+    for name, value in outcome.state.items():
+        setattr(state, name, value)
     review = Review(
         user_id=user.id,
         item_id=item.id,
         fact_id=item.fact_id,
         bank_id=item.bank_id,
         presentation_id=p.id,
-        rating=int(rating),
-        answered_at=now,
-        local_day=scheduling.local_day(now, user.timezone),
-        duration_ms=p.question.get("duration_ms"),
         answer=p.answer,
-        correct=correct,
-        was_new=was_new,
-        state_before=None if was_new else scheduling.card_to_dict(before),
-        state_after=scheduling.card_to_dict(after),
+        **outcome.review,
     )
     db.session.add(review)
     db.session.flush()
     p.review_id = review.id
     if p.correct is None:
-        p.correct = correct
+        p.correct = review.correct
     bump_daily_counter(
-        user.id, review.local_day, new=1 if was_new else 0, reviews=1 if was_review else 0
+        user.id,
+        review.local_day,
+        new=1 if outcome.was_new else 0,
+        reviews=1 if outcome.was_review else 0,
     )
     return review
 
@@ -517,7 +781,8 @@ def _state_of(user: User, item_id: int) -> ItemState | None:
     ).scalar_one_or_none()
 
 
-def _card_of(state: ItemState | None, now: datetime) -> Any:
+def _card_of(state: Any, now: datetime) -> Any:
+    """The FSRS card of an ItemState or of a row with its columns; a new card for None."""
     if state is None:
         return scheduling.new_card(now)
     return scheduling.card_from_fields(

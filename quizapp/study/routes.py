@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..clock import now
 from ..core.questions import Question
+from ..models import User
 from ..services import study as service
 from . import bp
 
@@ -23,11 +24,18 @@ class ResultView:
     score: float | None
 
 
+def _me() -> User:
+    # The user itself rather than the proxy: the services read its attributes often, and
+    # every read through current_user looks the user up again in the request context.
+    user: User = current_user._get_current_object()
+    return user
+
+
 @bp.get("/")
 def home() -> str:
     if not current_user.is_authenticated:
         return render_template("study/landing.html")
-    view = service.home_view(current_user, now())
+    view = service.home_view(_me(), now())
     return render_template(
         "study/home.html",
         banks=view.banks,
@@ -37,9 +45,9 @@ def home() -> str:
     )
 
 
-def _bank_or_404(slug: str) -> Any:
+def _bank_or_404(user: User, slug: str) -> Any:
     try:
-        return service.get_bank_for(current_user, slug)
+        return service.get_bank_for(user, slug)
     except service.NotFound:
         abort(404)
 
@@ -47,15 +55,15 @@ def _bank_or_404(slug: str) -> Any:
 @bp.get("/study/<slug>")
 @login_required
 def session(slug: str) -> str:
-    bank = _bank_or_404(slug)
-    shown = service.next_question(current_user, bank, now())
+    user = _me()
+    bank = _bank_or_404(user, slug)
+    shown = service.next_question(user, bank, now())
     if shown is None:
-        queue = service.queue_for(current_user, bank, now())
         return render_template(
             "study/done.html",
             bank=bank,
-            next_due=service.next_due(current_user, bank),
-            counts=service.counts_of(queue),
+            next_due=service.next_due(user, bank),
+            counts=service.counts_of([]),  # the queue next_question found empty
         )
     return render_template(
         "study/question.html",
@@ -70,11 +78,12 @@ def session(slug: str) -> str:
 @bp.post("/study/<slug>/answer")
 @login_required
 def answer(slug: str) -> Response:
-    bank = _bank_or_404(slug)
+    user = _me()
+    bank = _bank_or_404(user, slug)
     duration = request.form.get("duration_ms", "")
     try:
         pid = service.submit_answer(
-            current_user,
+            user,
             bank,
             request.form.get("token", ""),
             request.form.getlist("answer"),
@@ -92,8 +101,9 @@ def answer(slug: str) -> Response:
 @bp.get("/study/p/<pid>")
 @login_required
 def feedback(pid: str) -> str:
+    user = _me()
     try:
-        p = service.get_presentation(current_user, pid)
+        p, bank = service.get_presentation_and_bank(user, pid)
     except service.NotFound:
         abort(404)
     q = Question.from_dict({k: v for k, v in p.question.items() if k != "duration_ms"})
@@ -106,10 +116,10 @@ def feedback(pid: str) -> str:
     )
     return render_template(
         "study/feedback.html",
-        bank=p.item.fact.bank,
+        bank=bank,
         q=q,
         result=result,
-        ratings=service.rating_choices(current_user, p, now()),
+        ratings=service.rating_choices(user, p, now()),
         rated=service.rated_view(p),
         pid=pid,
     )
@@ -120,8 +130,7 @@ def feedback(pid: str) -> str:
 def rate(pid: str) -> Response:
     rating = request.form.get("rating", "")
     try:
-        slug = service.bank_slug_of_presentation(current_user, pid)
-        service.rate(current_user, pid, int(rating) if rating.isdigit() else 0, now())
+        slug = service.rate_and_find_bank(_me(), pid, int(rating) if rating.isdigit() else 0, now())
     except service.NotFound:
         abort(404)
     except service.StudyError as exc:
@@ -133,4 +142,4 @@ def rate(pid: str) -> Response:
 @bp.get("/leeches")
 @login_required
 def leeches() -> str:
-    return render_template("study/leeches.html", leeches=service.leeches(current_user))
+    return render_template("study/leeches.html", leeches=service.leeches(_me()))
