@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
 from ..models import DailyCounter
 
 
+def _upsert(insert: Callable[[Any], Any]) -> Any:
+    # Built once per dialect: it runs under the write lock at every rating, and building a
+    # statement costs more than SQLite takes to run it.
+    table = DailyCounter.__table__
+    return (
+        insert(table)
+        .values(
+            user_id=bindparam("u"),
+            day=bindparam("d"),
+            new_count=bindparam("n"),
+            review_count=bindparam("r"),
+        )
+        .on_conflict_do_update(
+            index_elements=[table.c.user_id, table.c.day],
+            set_={
+                "new_count": table.c.new_count + bindparam("n"),
+                "review_count": table.c.review_count + bindparam("r"),
+            },
+        )
+    )
+
+
+_UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
+
+
 def bump_daily_counter(user_id: int, day: date, *, new: int, reviews: int) -> None:
     dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = DailyCounter.__table__
-    stmt = insert(table).values(user_id=user_id, day=day, new_count=new, review_count=reviews)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.user_id, table.c.day],
-        set_={
-            "new_count": table.c.new_count + new,
-            "review_count": table.c.review_count + reviews,
-        },
-    )
-    db.session.execute(stmt)
+    upsert = _UPSERTS["postgresql" if dialect == "postgresql" else "sqlite"]
+    db.session.execute(upsert, {"u": user_id, "d": day, "n": new, "r": reviews})
