@@ -131,6 +131,9 @@ def timed(fn: Callable[[], T], repeat: int) -> tuple[T, tuple[float, float]]:
     best_cpu = best_wall = float("inf")
     result = None
     for _ in range(repeat):
+        # Free the previous run's result first: freeing it is no part of the next run (it was
+        # counted in it, 0.03-0.05 s for 39,000 questions).
+        result = None
         cpu, wall = time.process_time(), time.perf_counter()
         result = fn()
         best_cpu = min(best_cpu, time.process_time() - cpu)

@@ -257,6 +257,9 @@ def _quick_resolver(loader: type[Any]) -> None:
     loader.resolve = resolve
     loader.descend_resolver = descend_resolver
     loader.ascend_resolver = ascend_resolver
+    # For ``_quick_tree``, which resolves most scalars without calling ``resolve``.
+    loader.implicit_by_first = by_first
+    loader.implicit_other = other
 
 
 # libyaml when PyYAML was built with it: several times faster on a large bank.
@@ -495,46 +498,88 @@ _QUICK_SCALARS = {
 }
 
 
-def _quick_build(root: yaml.Node) -> Any:
-    """Plain data from a tree without anchors (so without aliases: nothing to expand), as
-    ``_TreeChecker`` then ``_Builder`` would give it but without recording lines, which a
-    valid bank never needs. Raises ``_NeedsCare`` at anything either of them would report:
-    a forbidden tag, deep nesting, a key that is not text, a duplicate key, a bad scalar."""
+def _quick_tree(text: str) -> Any:
+    """Plain data from a text without anchors (so without aliases: nothing to expand), as
+    ``_compose`` then ``_TreeChecker`` and ``_Builder`` would give it but without recording
+    lines, which a valid bank never needs, and built straight from the parser's events: no
+    node tree (a quarter less time to read a large bank's YAML). Raises ``_NeedsCare`` at
+    anything either of them would report (a forbidden tag, deep nesting, a key that is not
+    text, a duplicate key, a bad scalar) and ``yaml.YAMLError`` at a syntax error (which
+    ``_compose`` then reports): the careful path finds and words every problem."""
+    parser = BankLoader(text)
+    try:
+        return _build_from_events(parser)
+    finally:
+        parser.dispose()
+
+
+def _build_from_events(parser: Any) -> Any:
+    get, resolve = parser.get_event, parser.resolve
+    by_first, other = parser.implicit_by_first, parser.implicit_other
     constructor = yaml.constructor.SafeConstructor()
     plain, quick = _PLAIN_TAGS, _QUICK_SCALARS
-    scalar_node, sequence_node = yaml.ScalarNode, yaml.SequenceNode
+    scalar_node, scalar_event = yaml.ScalarNode, yaml.ScalarEvent
+    map_start, seq_start = yaml.MappingStartEvent, yaml.SequenceStartEvent
+    map_end, seq_end = yaml.MappingEndEvent, yaml.SequenceEndEvent
 
-    def build(node: yaml.Node, depth: int) -> Any:
-        if depth > MAX_DEPTH:
-            raise _NeedsCare
-        tag = node.tag
-        cls = node.__class__
-        if cls is scalar_node:
+    def value(event: Any, depth: int) -> Any:
+        cls = event.__class__
+        if cls is scalar_event:
+            if depth > MAX_DEPTH or event.anchor is not None:
+                raise _NeedsCare
+            text, tag = event.value, event.tag
+            if tag is None:
+                # Plain text unless an implicit type may match it (inlined ``resolve``: most
+                # values of a bank are text whose first character no implicit type starts with).
+                if not event.implicit[0] or not by_first.get(text[:1], other):
+                    return text
+                tag = resolve(scalar_node, text, event.implicit)
+            elif tag == "!":
+                tag = resolve(scalar_node, text, event.implicit)
             if tag == _TAG_STR:
-                return node.value
+                return text
             construct = quick.get(tag)
             if construct is None:  # a forbidden tag, or !!seq on a scalar
                 raise _NeedsCare
             try:
-                return construct(constructor, node)
+                return construct(constructor, scalar_node(tag, text))
             except (ValueError, KeyError, yaml.YAMLError):
                 raise _NeedsCare from None
-        if tag not in plain:
+        if cls is not map_start and cls is not seq_start:
+            raise _NeedsCare  # an alias
+        if depth > MAX_DEPTH or event.anchor is not None:
+            raise _NeedsCare
+        tag = event.tag
+        if tag is not None and tag != "!" and tag not in plain:
             raise _NeedsCare
         depth += 1
-        if cls is sequence_node:
-            return [build(child, depth) for child in node.value]
+        if cls is seq_start:
+            items = []
+            while (event := get()).__class__ is not seq_end:
+                items.append(value(event, depth))
+            return items
         result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.__class__ is not scalar_node or key_node.tag not in plain:
+        while (event := get()).__class__ is not map_end:
+            if event.__class__ is not scalar_event or event.anchor is not None:
+                raise _NeedsCare  # a key that is a list or mapping, or an alias
+            # The key's text as written: "1998:" is the key "1998", never the number. (An
+            # implicit tag is always a plain one.)
+            key, tag = event.value, event.tag
+            if tag is not None and tag != "!" and tag not in plain:
                 raise _NeedsCare
-            key = key_node.value
             if key in result:
                 raise _NeedsCare
-            result[key] = build(value_node, depth)
+            result[key] = value(get(), depth)
         return result
 
-    return build(root, 1)
+    if get().__class__ is not yaml.StreamStartEvent:
+        raise _NeedsCare
+    if get().__class__ is not yaml.DocumentStartEvent:
+        raise _NeedsCare  # an empty text
+    root = value(get(), 1)
+    if get().__class__ is not yaml.DocumentEndEvent or get().__class__ is not yaml.StreamEndEvent:
+        raise _NeedsCare  # several documents
+    return root
 
 
 def _careful_tree(root: yaml.Node, errors: _Collector) -> tuple[Any, dict[DataPath, int]]:
@@ -545,21 +590,21 @@ def _careful_tree(root: yaml.Node, errors: _Collector) -> tuple[Any, dict[DataPa
 
 
 def _yaml_lines(text: str) -> dict[DataPath, int]:
-    """The line of every path of a text that ``_quick_build`` read (composed again: only a
-    bank with errors needs its lines)."""
+    """The line of every path of a text that ``_quick_tree`` read (composed: only a bank
+    with errors needs its lines)."""
     root = _compose(text)
     return {} if root is None else _careful_tree(root, _Collector("<lines>"))[1]
 
 
 def _yaml_tree(text: str, errors: _Collector) -> tuple[Any, Lines]:
+    if "&" not in text:  # no anchor, so no alias: a plain tree, built quickly
+        try:
+            return _quick_tree(text), lambda: _yaml_lines(text)
+        except (_NeedsCare, yaml.YAMLError):
+            pass  # composed again below, which words the problem and finds its line
     root = _compose(text)
     if root is None:
         return None, {}
-    if "&" not in text:  # no anchor, so no alias: a plain tree, built quickly
-        try:
-            return _quick_build(root), lambda: _yaml_lines(text)
-        except _NeedsCare:
-            pass
     return _careful_tree(root, errors)
 
 

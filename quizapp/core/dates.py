@@ -38,6 +38,11 @@ class Precision(IntEnum):
     DAY = 4
 
 
+# The members as module constants: reading one off its class costs a lookup through the enum's
+# metaclass (three times a global's), and date code does it at every step.
+_DECADE, _YEAR, _MONTH, _DAY = (Precision.DECADE, Precision.YEAR, Precision.MONTH, Precision.DAY)
+
+
 _POINT = re.compile(
     r"^(?:(?P<decade>\d{3}0)s|(?P<year>\d{4})(?:-(?P<month>\d{2})(?:-(?P<day>\d{2}))?)?)$"
 )
@@ -93,11 +98,11 @@ class DatePoint:
 
     @property
     def end(self) -> date:
-        if self.precision is Precision.DECADE:
+        if self.precision is _DECADE:
             return date(self.year + 9, 12, 31)
-        if self.precision is Precision.YEAR:
+        if self.precision is _YEAR:
             return date(self.year, 12, 31)
-        if self.precision is Precision.MONTH:
+        if self.precision is _MONTH:
             assert self.month is not None
             return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
         return self.start
@@ -105,30 +110,30 @@ class DatePoint:
     def truncate(self, precision: Precision) -> DatePoint:
         """The same point shown at a coarser precision (never finer than it is)."""
         p = min(precision, self.precision)
-        if p is Precision.DECADE:
+        if p is _DECADE:
             return DatePoint(self.year - self.year % 10, None, None, p)
-        if p is Precision.YEAR:
+        if p is _YEAR:
             return DatePoint(self.year, None, None, p)
-        if p is Precision.MONTH:
+        if p is _MONTH:
             return DatePoint(self.year, self.month, None, p)
         return self
 
     def iso(self) -> str:
-        if self.precision is Precision.DECADE:
+        if self.precision is _DECADE:
             return f"{self.year:04d}s"
-        if self.precision is Precision.YEAR:
+        if self.precision is _YEAR:
             return f"{self.year:04d}"
-        if self.precision is Precision.MONTH:
+        if self.precision is _MONTH:
             return f"{self.year:04d}-{self.month:02d}"
         return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
 
     def display(self) -> str:
-        if self.precision is Precision.DECADE:
+        if self.precision is _DECADE:
             return f"the {self.year}s"
-        if self.precision is Precision.YEAR:
+        if self.precision is _YEAR:
             return str(self.year)
         assert self.month is not None
-        if self.precision is Precision.MONTH:
+        if self.precision is _MONTH:
             return f"{MONTH_NAMES[self.month - 1]} {self.year}"
         return f"{MONTH_NAMES[self.month - 1]} {self.day}, {self.year}"
 
@@ -187,16 +192,25 @@ class FuzzyDate:
         return self.first.iso() if self.last is None else f"{self.first.iso()}/{self.last.iso()}"
 
     def display(self) -> str:
+        # Kept on the date, which is immutable: a bank's facts share their dates, and the
+        # generator shows each date in several sentences.
+        try:
+            return self.__dict__["_display"]  # type: ignore[no-any-return]
+        except KeyError:
+            shown = self.__dict__["_display"] = self._display()
+            return shown
+
+    def _display(self) -> str:
         if self.last is None:
             return self.first.display()
         a, b = self.first, self.last
-        if a.precision is Precision.DAY and a.year == b.year:
+        if a.precision is _DAY and a.year == b.year:
             assert a.month is not None and b.month is not None
             return (
                 f"between {MONTH_NAMES[a.month - 1]} {a.day} and "
                 f"{MONTH_NAMES[b.month - 1]} {b.day}, {a.year}"
             )
-        if a.precision is Precision.YEAR:
+        if a.precision is _YEAR:
             return f"{a.year}–{b.year}"
         return f"{a.display()} to {b.display()}"
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import math
 import re
 from collections.abc import Callable, Hashable, Iterator, Sequence
@@ -71,8 +72,9 @@ def choose(rng: Random, seq: Sequence[T]) -> T:
 
 def shuffle(rng: Random, items: list[T]) -> None:
     """Fisher–Yates, in place."""
+    random = rng.random
     for i in range(len(items) - 1, 0, -1):
-        j = int(rng.random() * (i + 1))
+        j = int(random() * (i + 1))
         items[i], items[j] = items[j], items[i]
 
 
@@ -98,30 +100,73 @@ def draw(
     tiers: Sequence[Sequence[T]],
     count: int,
     rng: Random,
-    accept: Callable[[T], Hashable | None],
+    accept: Callable[[T], Hashable | None] | None,
     taken: set[Hashable] | None = None,
 ) -> list[T]:
     """Up to ``count`` items at random, exhausting earlier tiers before later ones.
 
-    ``accept`` returns the item's identity for de-duplication, or None to reject it; identities
+    ``accept`` returns the item's identity for de-duplication, or None to reject it (None for
+    ``accept`` itself: items are their own identity, as dates and numbers are); identities
     already in ``taken`` (which is updated) are skipped. Large tiers are sampled by random
     index so that drawing 3 items from 10,000 costs a few steps, not a scan.
+
+    Items are looked at in the order ``_random_order`` gives, inlined (this runs for nearly
+    every question): the same draws from ``rng``, none after the last item needed.
     """
-    taken = set() if taken is None else taken
     out: list[T] = []
+    if count <= 0:
+        return out
+    taken = set() if taken is None else taken
+    random = rng.random
     for tier in tiers:
         need = count - len(out)
         if need <= 0:
             break
-        for i in _random_order(len(tier), need, rng):
+        n = len(tier)
+        if n <= 4 * need + 16:
+            # A lazy Fisher–Yates over a copy: item i is drawn from the n - i not yet seen.
+            pool = list(tier)
+            for i in range(n):
+                j = i + int(random() * (n - i))
+                item = pool[j]
+                pool[j] = pool[i]
+                key = item if accept is None else accept(item)
+                if key is None or key in taken:
+                    continue
+                taken.add(key)
+                out.append(item)
+                if len(out) == count:
+                    return out
+            continue
+        # A large tier: random probes, as in ``_random_order``, inlined too.
+        seen: set[int] = set()
+        for _ in range(6 * need + 20):
+            i = int(random() * n)
+            if i in seen:
+                continue
+            seen.add(i)
             item = tier[i]
-            key = accept(item)
+            key = item if accept is None else accept(item)
             if key is None or key in taken:
                 continue
             taken.add(key)
             out.append(item)
             if len(out) == count:
-                break
+                return out
+        # Mostly turned down so far: the rest of the tier, from a random start (rare).
+        start = int(random() * n)
+        for j in range(n):
+            i = (start + j) % n
+            if i in seen:
+                continue
+            item = tier[i]
+            key = item if accept is None else accept(item)
+            if key is None or key in taken:
+                continue
+            taken.add(key)
+            out.append(item)
+            if len(out) == count:
+                return out
     return out
 
 
@@ -188,13 +233,27 @@ def split_rank(count: int, below: int, above: int, rng: Random) -> tuple[int, in
 
 def point_ord(point: DatePoint, precision: Precision) -> int:
     """The point truncated to ``precision`` (which must not be finer than the point's)."""
-    if precision is Precision.DECADE:
+    if precision is _DECADE:
         return point.year // 10
-    if precision is Precision.YEAR:
+    if precision is _YEAR:
         return point.year
-    if precision is Precision.MONTH:
+    if precision is _MONTH:
         return point.year * 12 + (point.month or 1) - 1
     return date(point.year, point.month or 1, point.day or 1).toordinal()
+
+
+def point_ords(point: DatePoint) -> tuple[int, ...]:
+    """``point_ord`` at every precision from DECADE to the point's own (index = precision - 1),
+    in one call (a timeline needs them for each of a bank's dated facts)."""
+    y, p = point.year, point.precision
+    if p is _DECADE:
+        return (y // 10,)
+    if p is _YEAR:
+        return (y // 10, y)
+    m = point.month or 1
+    if p is _MONTH:
+        return (y // 10, y, y * 12 + m - 1)
+    return (y // 10, y, y * 12 + m - 1, date(y, m, point.day or 1).toordinal())
 
 
 _MAX_DAY = date(9999, 12, 31).toordinal()
@@ -202,23 +261,28 @@ _PRECISIONS = tuple(Precision)
 """Iterating the enum itself is slow (it builds its members anew each time)."""
 
 
+# The members as module constants: reading one off its class costs a lookup through the enum's
+# metaclass (three times a global's), and date code does it at every step.
+_DECADE, _YEAR, _MONTH, _DAY = (Precision.DECADE, Precision.YEAR, Precision.MONTH, Precision.DAY)
+
+
 def ord_valid(o: int, precision: Precision) -> bool:
     """Whether the ordinal is a date that exists (years 1 to 9999)."""
-    if precision is Precision.DECADE:
+    if precision is _DECADE:
         return 1 <= o <= 999
-    if precision is Precision.YEAR:
+    if precision is _YEAR:
         return 1 <= o <= 9999
-    if precision is Precision.MONTH:
+    if precision is _MONTH:
         return 12 <= o <= 9999 * 12 + 11
     return 1 <= o <= _MAX_DAY
 
 
 def ord_point(o: int, precision: Precision) -> DatePoint:
-    if precision is Precision.DECADE:
+    if precision is _DECADE:
         return DatePoint(o * 10, None, None, precision)
-    if precision is Precision.YEAR:
+    if precision is _YEAR:
         return DatePoint(o, None, None, precision)
-    if precision is Precision.MONTH:
+    if precision is _MONTH:
         return DatePoint(o // 12, o % 12 + 1, None, precision)
     d = date.fromordinal(o)
     return DatePoint(d.year, d.month, d.day, precision)
@@ -248,7 +312,10 @@ _NEAR = 6
 
 
 def _shift_day(o: int, months: int = 0, years: int = 0) -> int | None:
-    d = date.fromordinal(o)
+    return _shift(date.fromordinal(o), months, years)
+
+
+def _shift(d: date, months: int, years: int) -> int | None:
     m = d.month - 1 + months
     y = d.year + years + m // 12
     try:
@@ -257,27 +324,57 @@ def _shift_day(o: int, months: int = 0, years: int = 0) -> int | None:
         return None
 
 
-def _generated_points(k: int, precision: Precision) -> list[int]:
-    """Plausible dates near ``k``: ±1..3 decades, ±1..5 years, ±1..3 months, nearby days."""
-    if precision is Precision.DECADE:
-        out = [k + s * i for i in (1, 2, 3) for s in (-1, 1)]
-    elif precision is Precision.YEAR:
-        out = [k + s * i for i in range(1, 6) for s in (-1, 1)]
-    elif precision is Precision.MONTH:
-        out = [k + s * i for i in (1, 2, 3, 12, 24, 36, 48, 60) for s in (-1, 1)]
-    else:
-        days = [k + s * i for i in (1, 2, 3, 5, 7, 10) for s in (-1, 1)]
-        shifted = [_shift_day(k, months=s * i) for i in (1, 2, 3) for s in (-1, 1)]
-        shifted += [_shift_day(k, years=s * i) for i in (1, 2, 3) for s in (-1, 1)]
-        out = days + [o for o in shifted if o is not None]
-    return [o for o in out if ord_valid(o, precision)]
+_STEPS = {
+    Precision.DECADE: tuple(s * i for i in (1, 2, 3) for s in (-1, 1)),
+    Precision.YEAR: tuple(s * i for i in range(1, 6) for s in (-1, 1)),
+    Precision.MONTH: tuple(s * i for i in (1, 2, 3, 12, 24, 36, 48, 60) for s in (-1, 1)),
+    Precision.DAY: tuple(s * i for i in (1, 2, 3, 5, 7, 10) for s in (-1, 1)),
+}
+"""The generated points' distances from the key, in units of the precision, in order."""
+_DAY_SHIFTS = tuple(s * i for i in (1, 2, 3) for s in (-1, 1))
+"""Months, then years, that day dates are also moved by."""
+_VALID = {
+    Precision.DECADE: (1, 999),
+    Precision.YEAR: (1, 9999),
+    Precision.MONTH: (12, 9999 * 12 + 11),
+    Precision.DAY: (1, _MAX_DAY),
+}
+"""The ordinals of dates that exist (years 1 to 9999), as ``ord_valid`` tells them."""
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _generated_points(k: int, precision: Precision) -> tuple[int, ...]:
+    """Plausible dates near ``k``: ±1..3 decades, ±1..5 years, ±1..3 months, nearby days.
+
+    Cached, like ``ords_text``: they depend on the date alone, so each context built for a
+    bank (and any bank with the same dates) reuses them."""
+    out = [k + step for step in _STEPS[precision]]
+    if precision is _DAY:
+        # The same day some months, then some years, away (what ``_shift`` does, inlined:
+        # a large bank has thousands of days).
+        day = date.fromordinal(k)
+        y, m0, d = day.year, day.month - 1, day.day
+        # try/except, not contextlib.suppress: no context manager to make for each date.
+        for step in _DAY_SHIFTS:
+            m = m0 + step
+            try:  # noqa: SIM105
+                out.append(date(y + m // 12, m % 12 + 1, d).toordinal())
+            except ValueError:  # 31 April, 29 February of a common year...
+                pass
+        for step in _DAY_SHIFTS:
+            try:  # noqa: SIM105
+                out.append(date(y + step, m0 + 1, d).toordinal())
+            except ValueError:  # ... year 0
+                pass
+    lo, hi = _VALID[precision]
+    return tuple([o for o in out if lo <= o <= hi])
 
 
 def _generated_ranges(a: int, b: int, precision: Precision) -> list[tuple[int, int]]:
     """The key's range moved, whole, far enough not to overlap it."""
     length = b - a
     out: list[tuple[int, int]] = []
-    if precision is Precision.DAY:
+    if precision is _DAY:
         # Shifting by days gives odd-looking ranges; move the same days to other years.
         years = length // 365 + 1
         for y in range(years, years + 3):
@@ -287,7 +384,7 @@ def _generated_ranges(a: int, b: int, precision: Precision) -> list[tuple[int, i
                     out.append((a2, b2))
     else:
         shifts = [length + i for i in (1, 2, 3, 4)]
-        if precision is Precision.MONTH:
+        if precision is _MONTH:
             shifts += [12 * y for y in (1, 2, 3) if 12 * y > length]
         out = [(a + s * d, b + s * d) for d in shifts for s in (-1, 1)]
     return [
@@ -298,8 +395,8 @@ def _generated_ranges(a: int, b: int, precision: Precision) -> list[tuple[int, i
 
 
 class _Sides(NamedTuple):
-    before: list[Sequence[Hashable]]
-    after: list[Sequence[Hashable]]
+    before: list[Sequence[tuple[int, int]]]
+    after: list[Sequence[tuple[int, int]]]
     n_before: int
     n_after: int
 
@@ -321,10 +418,16 @@ class DatePools:
         self.points = {p: sorted(v) for p, v in points.items()}
         self.ranges = {p: sorted(v) for p, v in ranges.items()}
         self._cache: dict[FuzzyDate, _Sides] = {}
+        # The same, by the key's identity: a bank's facts share their date objects, and a
+        # date's hash is computed in Python (twice over: the date, then its point).
+        self._by_id: dict[int, tuple[FuzzyDate, _Sides]] = {}
 
     def _sides(self, key: FuzzyDate) -> _Sides:
-        """The bank's nearby dates, then generated ones, before and after the key; points as
-        ordinals, ranges as (first, last) ordinals. Cached per key."""
+        """The bank's nearby dates, then generated ones, before and after the key, as (first,
+        last) ordinals (equal for points). Cached per key."""
+        known = self._by_id.get(id(key))
+        if known is not None and known[0] is key:
+            return known[1]
         hit = self._cache.get(key)
         if hit is None:
             before, after = self._compute_sides(key)
@@ -334,11 +437,12 @@ class DatePools:
                 len({x for tier in before for x in tier}),
                 len({x for tier in after for x in tier}),
             )
+        self._by_id[id(key)] = (key, hit)  # keeps ``key`` alive: its id stays its own
         return hit
 
     def _compute_sides(
         self, key: FuzzyDate
-    ) -> tuple[list[Sequence[Hashable]], list[Sequence[Hashable]]]:
+    ) -> tuple[list[Sequence[tuple[int, int]]], list[Sequence[tuple[int, int]]]]:
         p = key.precision
         a, b = date_ords(key)
         window = _WINDOW[p]
@@ -356,12 +460,12 @@ class DatePools:
         points = self.points[p]
         i = bisect.bisect_left(points, a)
         j = bisect.bisect_right(points, a)
-        pb = [o for o in reversed(points[max(0, i - _NEAR) : i]) if a - o <= window]
-        pa = [o for o in points[j : j + _NEAR] if o - a <= window]
+        pb = [(o, o) for o in reversed(points[max(0, i - _NEAR) : i]) if a - o <= window]
+        pa = [(o, o) for o in points[j : j + _NEAR] if o - a <= window]
         gen_points = _generated_points(a, p)
         return (
-            [pb, [o for o in gen_points if o < a]],
-            [pa, [o for o in gen_points if o > a]],
+            [pb, [(o, o) for o in gen_points if o < a]],
+            [pa, [(o, o) for o in gen_points if o > a]],
         )
 
     def count(self, key: FuzzyDate) -> int:
@@ -375,17 +479,15 @@ class DatePools:
         sorted rank is random."""
         before, after, n_before, n_after = self._sides(key)
         lo, hi = split_rank(count, n_before, n_after, rng)
-        chosen = draw(before, lo, rng, _same) + draw(after, hi, rng, _same)
-        return [x if isinstance(x, tuple) else (x, x) for x in chosen]  # type: ignore[misc]
+        # (No call for a side that gets nothing: the key is often first or last.)
+        return (draw(before, lo, rng, None) if lo else []) + (
+            draw(after, hi, rng, None) if hi else []
+        )
 
     def distractors(self, key: FuzzyDate, count: int, rng: Random) -> list[FuzzyDate]:
         """``distractor_ords`` as dates."""
         p, is_range = key.precision, key.is_range
         return [ords_date(a, b, p, is_range) for a, b in self.distractor_ords(key, count, rng)]
-
-
-def _same(x: Hashable) -> Hashable:
-    return x
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -399,6 +501,7 @@ def ords_text(a: int, b: int, precision: Precision, is_range: bool) -> tuple[str
 
 _BELOW = (0.5, 0.6, 0.7, 0.75, 0.8, 0.9)
 _ABOVE = (1.1, 1.2, 1.25, 1.3, 1.4, 1.5, 1.75, 2.0)
+_SCALES = (*_BELOW, *_ABOVE)
 _SMALL = 12
 """Integers up to this are 'small': their distractors are the neighbours (3 → 2, 4, 5, 6)."""
 
@@ -429,10 +532,6 @@ def _step(value: float, decimals: int) -> float:
     return float(10 ** min(zeros, max(len(str(n)) - 2, 0)))
 
 
-def _round_to(x: float, step: float, decimals: int) -> float:
-    return round(math.floor(x / step + 0.5) * step, decimals)
-
-
 @functools.lru_cache(maxsize=1 << 14)
 def number_candidates(value: float) -> tuple[list[list[float]], list[list[float]]]:
     """(below tiers, above tiers): plausible values near ``value``, none equal to it."""
@@ -446,15 +545,23 @@ def number_candidates(value: float) -> tuple[list[list[float]], list[list[float]
         near = [x for x in near if x >= 1 or (magnitude == 0 and x >= 0)]
         scaled: list[float] = []
     else:
-        scaled = [_round_to(magnitude * f, step, d) for f in (*_BELOW, *_ABOVE)]
-        near = [round(magnitude + i * step, d) for i in (-3, -2, -1, 1, 2, 3, 4)]
+        # Each scaled value to the nearest multiple of the step, shown with the key's decimals.
+        floor = math.floor
+        if d:
+            scaled = [round(floor(magnitude * f / step + 0.5) * step, d) for f in _SCALES]
+            near = [round(magnitude + i * step, d) for i in (-3, -2, -1, 1, 2, 3, 4)]
+        else:  # whole already: round(x, 0) would give x back (and it is slow)
+            scaled = [floor(magnitude * f / step + 0.5) * step for f in _SCALES]
+            near = [magnitude + i * step for i in (-3, -2, -1, 1, 2, 3, 4)]
     sign = -1.0 if key < 0 else 1.0
     tiers: list[list[float]] = []
     for group in (scaled, near):
         # Keep the sign; never cross zero (a count of -5 is impossible, a temperature is not
         # better for it either).
         values = sorted({sign * x for x in group if x > 0 or (x == 0 and magnitude == 0)})
-        tiers.append([v for v in values if round(v, d) != key])
+        # Already rounded to d decimals (rounding again gives the same float): none shows
+        # the key's text once it differs from the key.
+        tiers.append([v for v in values if v != key])
     below = [[v for v in tier if v < key] for tier in tiers]
     above = [[v for v in tier if v > key] for tier in tiers]
     return below, above
@@ -469,7 +576,7 @@ def number_distractors(value: float, count: int, rng: Random) -> list[float]:
     n_below, n_above = _side_counts(value)
     lo, hi = split_rank(count, n_below, n_above, rng)
     taken: set[Hashable] = set()
-    return draw(below, lo, rng, _same, taken) + draw(above, hi, rng, _same, taken)
+    return draw(below, lo, rng, None, taken) + draw(above, hi, rng, None, taken)
 
 
 @functools.lru_cache(maxsize=1 << 14)
@@ -487,21 +594,34 @@ def number_count(value: float) -> int:
 
 
 class Concat(Sequence[T]):
-    """Several sequences seen as one, without copying (for tiers built from pool slices)."""
+    """Several sequences seen as one, without copying (for tiers built from pool slices).
+    Indices are non-negative, as ``draw`` uses them."""
 
     def __init__(self, *parts: Sequence[T]) -> None:
-        self._parts = [p for p in parts if len(p)]
-        self._len = sum(len(p) for p in self._parts)
+        # Runs of (sequence, start, length): a Slice is read straight from its sequence.
+        self._runs: list[tuple[Sequence[T], int, int]] = []
+        for part in parts:
+            if isinstance(part, Slice):
+                run = (part._seq, part._start, part._len)
+            else:
+                run = (part, 0, len(part))
+            if run[2]:
+                self._runs.append(run)
+        self._len = sum(n for _, _, n in self._runs)
 
     def __len__(self) -> int:
         return self._len
 
     def __getitem__(self, i: int) -> T:  # type: ignore[override]
-        for part in self._parts:
-            if i < len(part):
-                return part[i]
-            i -= len(part)
+        for seq, start, n in self._runs:
+            if i < n:
+                return seq[start + i]
+            i -= n
         raise IndexError(i)
+
+    def __iter__(self) -> Iterator[T]:
+        for seq, start, n in self._runs:
+            yield from itertools.islice(seq, start, start + n)
 
 
 class Slice(Sequence[T]):
@@ -517,6 +637,9 @@ class Slice(Sequence[T]):
         if not 0 <= i < self._len:
             raise IndexError(i)
         return self._seq[self._start + i]
+
+    def __iter__(self) -> Iterator[T]:
+        return itertools.islice(self._seq, self._start, self._start + self._len)
 
 
 # --------------------------------------------------------------------------- timelines
@@ -564,23 +687,27 @@ def _joins(chosen: list[E], p: Precision, cand: E) -> Precision | None:
     return q
 
 
-def _greedy_order(n: int) -> Iterator[int]:
-    """0, n-1, 1, n-2, ...: the extremes of a time-sorted pool are the likeliest to fit."""
-    lo, hi = 0, n - 1
-    while lo <= hi:
-        yield lo
-        if hi != lo:
-            yield hi
-        lo, hi = lo + 1, hi - 1
+def _extremes_first(items: list[E]) -> list[E]:
+    """items[0], items[-1], items[1], items[-2]...: the extremes of a time-sorted pool are the
+    likeliest to fit beside anything."""
+    n = len(items)
+    out = items[:]
+    out[0::2] = items[: (n + 1) // 2]
+    out[1::2] = items[::-1][: n // 2]
+    return out
 
 
 class TimelinePool(Sequence[E]):
     """Timeline entries sorted by time, with the sub-pools of entries at least as fine as each
-    precision (built once per bank: the greedy pick reads them many times)."""
+    precision, in the greedy pick's order (built once per bank: that pick runs for every
+    dated fact)."""
 
     def __init__(self, entries: Sequence[E]) -> None:
         self.entries = list(entries)
-        self.finer = {p: [e for e in self.entries if e.precision >= p] for p in _PRECISIONS}
+        self.greedy = _extremes_first(self.entries)
+        self.greedy_finer = {
+            p: _extremes_first([e for e in self.entries if e.precision >= p]) for p in _PRECISIONS
+        }
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -596,24 +723,31 @@ def _pool(pool: Sequence[E]) -> TimelinePool[E]:
 def _greedy(anchor: E, pool: TimelinePool[E], count: int, chosen: list[E]) -> list[E]:
     # First only items that keep the display precision (a decade among years would force
     # ties), from the extremes of time inwards; then any item.
-    taken = {id(c) for c in chosen}
     p = display_precision(chosen)
-    for candidates in (pool.finer[p], pool.entries):
-        # _greedy_order, inlined: this runs for every dated fact of a bank.
-        lo, hi = 0, len(candidates) - 1
-        while lo <= hi:
-            for i in (lo, hi) if lo != hi else (lo,):
-                if len(chosen) > count:
-                    return chosen
-                cand = candidates[i]
-                if id(cand) in taken:
-                    continue
-                q = _joins(chosen, p, cand)
-                if q is not None:
-                    chosen.append(cand)
-                    taken.add(id(cand))
-                    p = q
-            lo, hi = lo + 1, hi - 1
+    i = p - 1
+    # Every item of the first pass is at least as fine as p, so the display stays at p and
+    # ``_joins`` comes down to: a date at p and a text that no chosen item has.
+    ords, norms = {c.ords[i] for c in chosen}, {c.norm for c in chosen}
+    for cand in pool.greedy_finer[p]:
+        if len(chosen) > count:
+            return chosen
+        o = cand.ords[i]
+        if o in ords or cand.norm in norms:
+            continue  # a tie, or an item already chosen
+        chosen.append(cand)
+        ords.add(o)
+        norms.add(cand.norm)
+    taken = {id(c) for c in chosen}
+    for cand in pool.greedy:
+        if len(chosen) > count:
+            return chosen
+        if id(cand) in taken:
+            continue
+        q = _joins(chosen, p, cand)
+        if q is not None:
+            chosen.append(cand)
+            taken.add(id(cand))
+            p = q
     return chosen
 
 
@@ -630,18 +764,32 @@ def pick_apart(anchor: E, pool: Sequence[E], count: int, rng: Random) -> list[E]
     entries = timeline.entries
     chosen = [anchor]
     p = anchor.precision
+    i = p - 1
+    # The chosen items' dates at the display precision p, and their texts: an item at least
+    # as fine as p joins when both of its are new (what ``_joins`` checks, without a call).
+    # That also turns away the items already chosen.
+    ords, norms = {anchor.ords[i]}, {anchor.norm}
     attempts = 0
-    for i in _random_order(len(entries), count, rng):
+    limit = 8 * count + 24
+    for k in _random_order(len(entries), count, rng):
         attempts += 1
-        if len(chosen) > count or attempts > 8 * count + 24:
+        if len(chosen) > count or attempts > limit:
             break
-        cand = entries[i]
-        if cand is anchor or cand in chosen:
+        cand = entries[k]
+        if cand.precision >= p:
+            o = cand.ords[i]
+            if o in ords or cand.norm in norms:
+                continue
+            chosen.append(cand)
+            ords.add(o)
+            norms.add(cand.norm)
             continue
-        q = _joins(chosen, p, cand)
+        q = _joins(chosen, p, cand)  # a coarser item: the display becomes coarser
         if q is not None:
             chosen.append(cand)
-            p = q
+            p, i = q, q - 1
+            ords = {c.ords[i] for c in chosen}
+            norms.add(cand.norm)
     if len(chosen) <= count:
         chosen = _greedy(anchor, timeline, count, chosen)
     if len(chosen) < MIN_OPTIONS:

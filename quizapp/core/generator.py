@@ -2,7 +2,7 @@
 
 ``build_context`` indexes a bank once (entities by kind and group, dates by precision, events
 by time, who is listed in which group...) so that every template renders in about constant
-time: a bank of 10,000 facts generates all its questions in well under a second.
+time: a bank of 10,000 facts generates all its questions in under a second.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, field
 from random import Random
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .dates import FuzzyDate, Precision
-from .distractors import DatePools, TimelinePool, normalise, point_ord
+from .distractors import DatePools, TimelinePool, normalise, ords_text, point_ords
 from .questions import ItemSpec, Question
 from .schema import (
     AgreementFact,
@@ -32,21 +32,30 @@ from .schema import (
     RoleFact,
 )
 
+if TYPE_CHECKING:
+    from .templates import Template
+
 T = TypeVar("T")
 _PRECISIONS = tuple(Precision)
 """Coarse to fine (iterating the enum itself is slow)."""
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(eq=False, slots=True)
 class TimelineEntry:
-    """A fact with one point date, as it appears in "which came first" and ordering items."""
+    """A fact with one point date, as it appears in "which came first" and ordering items.
+    Not frozen, only because a frozen dataclass is slow to build (a bank has thousands)."""
 
     fact: Fact
+    fact_id: str
+    source: str
+    """The fact's, copied: questions cite the facts of the entries they show."""
     text: str
     date: FuzzyDate
     norm: str
     ords: tuple[int, ...]
     """The date's ordinal at each precision from DECADE up to its own (index = precision - 1)."""
+    shown: tuple[str, ...]
+    """The date as shown at each of those precisions ("the 1990s", "1998", "November 1998")."""
     start: int
     """Day ordinal of the date's first day, for sorting."""
     precision: Precision
@@ -58,6 +67,10 @@ class BankContext:
 
     bank: Bank
     entities: dict[str, Entity] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    """Entity id → name."""
+    prose_names: dict[str, str] = field(default_factory=dict)
+    """Entity id → its name as it reads in a sentence (filled by ``templates.prose``)."""
     by_kind: dict[str, list[Entity]] = field(default_factory=dict)
     by_kind_group: dict[tuple[str, str | None], list[Entity]] = field(default_factory=dict)
     facts: dict[str, Fact] = field(default_factory=dict)
@@ -68,9 +81,15 @@ class BankContext:
     event_starts: list[int] = field(default_factory=list)
     events_by_end: list[EventFact] = field(default_factory=list)
     event_ends: list[int] = field(default_factory=list)
+    event_texts_by_start: list[str] = field(default_factory=list)
+    event_texts_by_end: list[str] = field(default_factory=list)
+    """What the events of ``events_by_start`` and ``events_by_end`` say: "what happened
+    then" draws from these (a list of texts is quicker to read at random than the facts)."""
     events_by_text: dict[str, list[EventFact]] = field(default_factory=dict)
     event_spans_by_text: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
     """The (first day, last day) of the events under each text, in ``events_by_text`` order."""
+    shared_event_texts: set[str] = field(default_factory=set)
+    """Texts that several events share (most events have words of their own)."""
     # Memberships: group entity id -> entities listed in it with any role, in any fact.
     listed: dict[str, set[str]] = field(default_factory=dict)
     listed_regions: dict[str, set[str | None]] = field(default_factory=dict)
@@ -89,6 +108,7 @@ class BankContext:
     policies_by_start: list[PolicyFact] = field(default_factory=list)
     policy_starts: list[int] = field(default_factory=list)
     policy_ends: list[int] = field(default_factory=list)
+    policy_norms: list[str] = field(default_factory=list)
     policy_longest: int = 0
     timeline: list[TimelineEntry] = field(default_factory=list)
     timeline_events: list[TimelineEntry] = field(default_factory=list)
@@ -98,15 +118,19 @@ class BankContext:
         default_factory=lambda: TimelinePool([])
     )
 
+    descriptions: dict[str, str] = field(default_factory=dict)
+    """Fact id → ``templates.describe`` of it (every question of the fact explains with it)."""
     memo: dict[Hashable, Any] = field(default_factory=dict)
     """Per-fact work shared by ``applies`` and ``render`` (and by later showings)."""
     _spans: dict[int, tuple[FuzzyDate, int, int]] = field(default_factory=dict)
 
-    def memoised(self, key: Hashable, compute: Callable[[], T]) -> T:
+    def memoised(self, key: Hashable, compute: Callable[..., T], *args: Any) -> T:
+        """``compute(*args)``, once per key. (Arguments rather than a closure: a closure would
+        be made anew at every look-up, and most look-ups find the value.)"""
         try:
             return self.memo[key]  # type: ignore[no-any-return]
         except KeyError:
-            value = self.memo[key] = compute()
+            value = self.memo[key] = compute(*args)
             return value
 
     def span(self, when: FuzzyDate) -> tuple[int, int]:
@@ -126,16 +150,24 @@ class BankContext:
 
     def policies_overlapping(self, when: FuzzyDate) -> list[PolicyFact]:
         """Policies whose period overlaps ``when`` (by bisection over the sorted periods)."""
+        policies = self.policies_by_start
+        return [policies[i] for i in self._policies_overlapping(when)]
+
+    def stances_overlapping(self, when: FuzzyDate) -> list[str]:
+        """The stances (normalised) of the policies whose period overlaps ``when``."""
+        norms = self.policy_norms
+        return [norms[i] for i in self._policies_overlapping(when)]
+
+    def _policies_overlapping(self, when: FuzzyDate) -> list[int]:
         lo, hi = self.span(when)
         stop = bisect.bisect_right(self.policy_starts, hi)
         # Periods are short next to the bank's span: look back only as far as they could reach.
         first = bisect.bisect_left(self.policy_starts, lo - self.policy_longest)
-        ends, policies = self.policy_ends, self.policies_by_start
-        return [policies[i] for i in range(stop - 1, first - 1, -1) if ends[i] >= lo]
+        ends = self.policy_ends
+        return [i for i in range(stop - 1, first - 1, -1) if ends[i] >= lo]
 
     def name(self, entity_id: str) -> str:
-        entity = self.entities.get(entity_id)
-        return entity.name if entity is not None else entity_id
+        return self.names.get(entity_id, entity_id)
 
     def kind_of(self, entity_id: str) -> str | None:
         entity = self.entities.get(entity_id)
@@ -183,12 +215,13 @@ def build_context(bank: Bank) -> BankContext:
 
 
 def _build_context(bank: Bank) -> BankContext:
-    # Imported here: templates import this module for the types only.
+    # Imported here: templates import this module.
     from .templates import timeline_text
 
     ctx = BankContext(bank=bank)
     for e in bank.entities:
         ctx.entities[e.id] = e
+        ctx.names[e.id] = e.name
         ctx.by_kind.setdefault(e.kind, []).append(e)
         ctx.by_kind_group.setdefault((e.kind, e.group), []).append(e)
 
@@ -250,31 +283,47 @@ def _build_context(bank: Bank) -> BankContext:
     ctx.agreement_outcomes = dict(agreement_outcomes)
     ctx.dispute_parties_by_subject = dict(dispute_parties)
 
-    ctx.policies_by_start.sort(key=lambda f: ctx.span(f.period))
-    ctx.policy_starts = [ctx.span(f.period)[0] for f in ctx.policies_by_start]
-    ctx.policy_ends = [ctx.span(f.period)[1] for f in ctx.policies_by_start]
-    ctx.policy_longest = max(
-        (b - a for a, b in zip(ctx.policy_starts, ctx.policy_ends, strict=True)), default=0
-    )
-    ctx.events_by_start = sorted(events, key=lambda f: ctx.span(f.date)[0])
-    ctx.event_starts = [ctx.span(f.date)[0] for f in ctx.events_by_start]
-    ctx.events_by_end = sorted(events, key=lambda f: ctx.span(f.date)[1])
+    # Sorted as (key, index) tuples: the same stable order as sorting by key, compared in C.
+    policies = ctx.policies_by_start
+    spans = [ctx.span(f.period) for f in policies]
+    order = sorted([(a, b, i) for i, (a, b) in enumerate(spans)])
+    ctx.policies_by_start = [policies[i] for _, _, i in order]
+    ctx.policy_starts = [a for a, _, _ in order]
+    ctx.policy_ends = [b for _, b, _ in order]
+    ctx.policy_norms = [normalise(f.stance) for f in ctx.policies_by_start]
+    ctx.policy_longest = max((b - a for a, b, _ in order), default=0)
+    spans = [ctx.span(f.date) for f in events]
+    by_start = sorted([(a, i) for i, (a, _) in enumerate(spans)])
+    by_end = sorted([(b, i) for i, (_, b) in enumerate(spans)])
+    ctx.events_by_start = [events[i] for _, i in by_start]
+    ctx.event_starts = [a for a, _ in by_start]
+    ctx.events_by_end = [events[i] for _, i in by_end]
+    ctx.event_ends = [b for b, _ in by_end]
+    ctx.event_texts_by_start = [f.what for f in ctx.events_by_start]
+    ctx.event_texts_by_end = [f.what for f in ctx.events_by_end]
     ctx.event_spans_by_text = {
         text: [ctx.span(f.date) for f in same] for text, same in ctx.events_by_text.items()
     }
-    ctx.event_ends = [ctx.span(f.date)[1] for f in ctx.events_by_end]
+    ctx.shared_event_texts = {t for t, same in ctx.events_by_text.items() if len(same) > 1}
 
     for fact in bank.facts:
         found = timeline_text(fact, ctx)
         if found is None:
             continue
         text, when = found
+        ords = point_ords(when.first)
+        shown = tuple(
+            [ords_text(o, o, p, False)[0] for o, p in zip(ords, _PRECISIONS, strict=False)]
+        )
         entry = TimelineEntry(
             fact=fact,
+            fact_id=fact.id,
+            source=fact.source,
             text=text,
             date=when,
             norm=normalise(text),
-            ords=tuple(point_ord(when.first, p) for p in _PRECISIONS[: when.precision]),
+            ords=ords,
+            shown=shown,
             start=ctx.span(when)[0],
             precision=when.precision,
         )
@@ -307,22 +356,37 @@ def item_specs(bank: Bank, ctx: BankContext | None = None) -> list[ItemSpec]:
 
 
 def _item_specs(bank: Bank, ctx: BankContext) -> list[ItemSpec]:
-    from .templates import templates_for
-
+    applying = _applying(ctx)
     specs = []
     for fact in bank.facts:
-        for tpl in templates_for(fact.kind):
-            if tpl.applies(fact, ctx):
-                specs.append(
-                    ItemSpec(
-                        id=f"{tpl.id}:{fact.id}",
-                        template=tpl.id,
-                        type=tpl.type,
-                        fact_id=fact.id,
-                        topic=fact.topic,
-                    )
+        for tpl in applying.get(id(fact), ()):
+            specs.append(
+                ItemSpec(
+                    id=f"{tpl.id}:{fact.id}",
+                    template=tpl.id,
+                    type=tpl.type,
+                    fact_id=fact.id,
+                    topic=fact.topic,
                 )
+            )
     return specs
+
+
+def _applying(ctx: BankContext) -> dict[int, list[Template]]:
+    """The templates that apply to each fact (by ``id()``), in ``templates_for`` order. Found
+    one template at a time: what a template looks up then stays in the processor's caches
+    (about 5% faster for a large bank than fact by fact, in bank order)."""
+    from .templates import TEMPLATES
+
+    applying: dict[int, list[Template]] = {}
+    for tpl in TEMPLATES.values():  # registration order, as ``templates_for`` gives them
+        for kind in tpl.fact_kinds:
+            for fact in tpl.applying(ctx.facts_by_kind.get(kind, ()), ctx):
+                found = applying.setdefault(id(fact), [])
+                # A fact (object) listed twice still gets each template once here.
+                if not found or found[-1] is not tpl:
+                    found.append(tpl)
+    return applying
 
 
 def render_item(
@@ -349,17 +413,17 @@ def render_item(
 def generate_all(bank: Bank, rng: Random, *, n_options: int = 4) -> list[Question]:
     """One question per item, in ``item_specs`` order, all drawn from ``rng`` in turn (so the
     same seed and bank give the same questions)."""
-    from .templates import templates_for
-
     n = _clamp(n_options)
     with _gc_paused():
         ctx = _build_context(bank)
+        # Nothing is drawn from rng to find which items exist: only the rendering must follow
+        # the order of the items.
+        applying = _applying(ctx)
         # What ``_item_specs`` lists, rendered as it is found (no specs to build and look up).
         return [
             tpl.render(fact, ctx, rng, n)
             for fact in bank.facts
-            for tpl in templates_for(fact.kind)
-            if tpl.applies(fact, ctx)
+            for tpl in applying.get(id(fact), ())
         ]
 
 

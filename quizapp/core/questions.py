@@ -7,7 +7,8 @@ their order come from an explicit ``random.Random``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import copy
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 QuestionType = Literal["single_choice", "multiple_choice", "ordering", "flashcard"]
@@ -30,7 +31,7 @@ class ItemSpec:
     topic: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Question:
     id: str
     """The item id this question shows."""
@@ -63,9 +64,12 @@ class Question:
         }
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Not asdict(): it deep-copies every field, which the study loop pays at each answer;
+        # only ``extra`` can hold anything mutable.
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         for key in ("options", "answer", "fact_ids"):
             data[key] = list(data[key])
+        data["extra"] = copy.deepcopy(self.extra)
         return data
 
     @classmethod

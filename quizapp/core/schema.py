@@ -56,6 +56,10 @@ Date = Annotated[
 ]
 
 
+# Empty lists as ``Field(default_factory=list)``, not ``= []``: pydantic deep-copies a mutable
+# default for every object (a large bank's thousands of facts).
+
+
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
@@ -78,7 +82,7 @@ class Entity(StrictModel):
     kind: Slug = Field(
         description="country, organization, person, agreement, programme, place, ..."
     )
-    aliases: list[Text] = []
+    aliases: list[Text] = Field(default_factory=list)
     group: Slug | None = Field(
         default=None, description="e.g. a region; distractors prefer the same group"
     )
@@ -119,7 +123,7 @@ class EventFact(FactBase):
     kind: Literal["event"]
     what: Text = Field(description="what happened, as a sentence in the past tense")
     date: Date
-    parties: list[EntityRef] = []
+    parties: list[EntityRef] = Field(default_factory=list)
 
 
 class Member(StrictModel):
@@ -164,7 +168,7 @@ class QuantityFact(FactBase):
     unit: Text
     qualifier: Literal["exactly", "more than", "less than", "about", "at least"] = "exactly"
     date: Date | None = None
-    parties: list[EntityRef] = []
+    parties: list[EntityRef] = Field(default_factory=list)
 
 
 class DisputeFact(FactBase):
@@ -239,7 +243,7 @@ class Bank(StrictModel):
         "against it",
     )
     topics: list[Topic] = Field(min_length=1)
-    entities: list[Entity] = []
+    entities: list[Entity] = Field(default_factory=list)
     facts: list[Fact] = Field(min_length=1)
 
     def entity(self, entity_id: str) -> Entity:

@@ -16,7 +16,7 @@ import functools
 import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from random import Random
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from .dates import FuzzyDate, Precision
 from .distractors import (
@@ -41,6 +41,16 @@ from .distractors import (
     sample,
     shuffle,
 )
+
+# The generator imports this module only inside its functions, so this import is no cycle (and
+# an import inside a function, as there used to be, costs a microsecond at every call).
+from .generator import (
+    BankContext,
+    TimelineEntry,
+    agreement_key,
+    events_apart_from,
+    party_pairs,
+)
 from .questions import Question, QuestionType
 from .schema import (
     FACT_KINDS,
@@ -57,9 +67,6 @@ from .schema import (
     QuantityFact,
     RoleFact,
 )
-
-if TYPE_CHECKING:
-    from .generator import BankContext, TimelineEntry
 
 # --------------------------------------------------------------------------- wording
 
@@ -96,10 +103,13 @@ def with_article(name: str, kind: str | None = None) -> str:
     return "the " + name if _TAKES_THE.search(name) else name
 
 
+_HEAD_ENDS = re.compile(r"\b(?:of|with|between|on|for|to|in)\b")
+
+
 def is_plural_name(name: str) -> bool:
     """'the 1999 Peru–Chile agreements' and 'Camp David Accords' are plural, 'Treaty of Lima'
     is not: the head noun is the last word before 'of', 'with', 'between'..."""
-    head = re.split(r"\b(?:of|with|between|on|for|to|in)\b", name, maxsplit=1)[0].split()
+    head = _HEAD_ENDS.split(name, maxsplit=1)[0].split()
     last = head[-1].lower() if head else ""
     return last.endswith("s") and not last.endswith(("ss", "us", "is"))
 
@@ -108,12 +118,16 @@ def role_words(role: str) -> str:
     return role.replace("_", " ")
 
 
+_Y_PLURAL = re.compile(r"[^aeiou]y$")
+_ES_PLURAL = re.compile(r"(s|x|z|ch|sh)$")
+
+
 def plural(phrase: str) -> str:
     """Pluralise the last word: member → members, beneficiary → beneficiaries."""
     head, _, last = phrase.rpartition(" ")
-    if re.search(r"[^aeiou]y$", last):
+    if _Y_PLURAL.search(last):
         last = last[:-1] + "ies"
-    elif re.search(r"(s|x|z|ch|sh)$", last):
+    elif _ES_PLURAL.search(last):
         last += "es"
     else:
         last += "s"
@@ -150,6 +164,8 @@ _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 
 def prompt_for(fact: Fact, template_id: str, default: str, **fields: str) -> str:
     """The fact's own wording for this template if it has one, else ``default``."""
+    if not fact.prompts:
+        return default
     override = fact.prompts.get(template_id)
     if override is None:
         return default
@@ -164,7 +180,11 @@ def pinned(fact: Fact, template_id: str, placeholder: str) -> bool:
 
 def prose(ctx: BankContext, entity_id: str) -> str:
     """An entity's name as it reads inside a sentence (with its article)."""
-    return with_article(ctx.name(entity_id), ctx.kind_of(entity_id))
+    text = ctx.prose_names.get(entity_id)
+    if text is None:
+        text = with_article(ctx.name(entity_id), ctx.kind_of(entity_id))
+        ctx.prose_names[entity_id] = text
+    return text
 
 
 def prose_list(ctx: BankContext, ids: Iterable[str]) -> str:
@@ -255,10 +275,9 @@ def _describe_membership(fact: MembershipFact, ctx: BankContext) -> str:
 def explain(fact: Fact, ctx: BankContext) -> str:
     if fact.explanation:
         return fact.explanation
-    key = ("explain", fact.id)
-    text: str | None = ctx.memo.get(key)
+    text = ctx.descriptions.get(fact.id)
     if text is None:
-        text = ctx.memo[key] = describe(fact, ctx)
+        text = ctx.descriptions[fact.id] = describe(fact, ctx)
     return text
 
 
@@ -320,6 +339,12 @@ class Template:
             and self.weakness(fact, ctx) is None
         )
 
+    def applying(self, facts: Iterable[Fact], ctx: BankContext) -> list[Fact]:
+        """Those of ``facts`` (all of this template's kinds) that it applies to: ``applies``
+        for a whole bank at once, without a call per fact."""
+        relevant, weakness = self.relevant, self.weakness
+        return [f for f in facts if relevant(f, ctx) and weakness(f, ctx) is None]
+
     def render(self, fact: Any, ctx: BankContext, rng: Random, n_options: int) -> Question:
         raise NotImplementedError
 
@@ -331,15 +356,17 @@ class Template:
         options: Sequence[str],
         answer: Sequence[str],
         *,
-        involved: Sequence[Fact] = (),
+        involved: Sequence[TimelineEntry] = (),
         explanation: str | None = None,
         extra: dict[str, Any] | None = None,
     ) -> Question:
+        """The question of this template about ``fact``; ``involved``: the timeline entries
+        shown with it (the fact's own among them), whose facts it also cites."""
         if involved:
-            facts = [fact, *(f for f in involved if f is not fact)]
-            fact_ids = tuple(f.id for f in facts)
+            others = [e for e in involved if e.fact is not fact]
+            fact_ids = (fact.id, *[e.fact_id for e in others])
             # One line per fact, so the feedback shows each sentence as its own paragraph.
-            source = "\n".join(dict.fromkeys(f.source for f in facts))
+            source = "\n".join(dict.fromkeys([fact.source, *[e.source for e in others]]))
         else:
             fact_ids, source = (fact.id,), fact.source
         return Question(
@@ -379,6 +406,10 @@ def templates_for(kind: str) -> Sequence[Template]:
 # --------------------------------------------------------------------------- shared shapes
 
 
+_PRECISION_NAMES = {p: p.name.lower() for p in Precision}
+"""As questions' ``extra`` names them (an enum's ``name`` is slow to read)."""
+
+
 def date_weakness(ctx: BankContext, key: FuzzyDate) -> str | None:
     if ctx.dates.count(key) < MIN_OPTIONS - 1:
         return f"fewer than {MIN_OPTIONS - 1} plausible dates besides {key.iso()}"
@@ -409,7 +440,7 @@ def date_question(
         prompt,
         [d for d, _ in shown],
         [ords_text(*mine, p, is_range)[0]],
-        extra={"precision": p.name.lower(), "iso": [i for _, i in shown], **(extra or {})},
+        extra={"precision": _PRECISION_NAMES[p], "iso": [i for _, i in shown], **(extra or {})},
     )
 
 
@@ -439,14 +470,21 @@ def entity_tiers(
 ) -> list[Sequence[Entity]]:
     """Entities of the same kinds: those of the same groups (regions) first. Built once per
     (kinds, regions) as plain lists: drawing indexes them often."""
-    key = ("entity tiers", tuple(sorted(set(kinds))), tuple(sorted({r for r in regions if r})))
+    ks, rs = tuple(sorted(set(kinds))), tuple(sorted({r for r in regions if r}))
+    return ctx.memoised(("entity tiers", ks, rs), _entity_tiers, ctx, ks, rs)
 
-    def compute() -> list[Sequence[Entity]]:
-        _, ks, rs = key
-        same = [e for k in ks for r in rs for e in ctx.by_kind_group.get((k, r), ())]
-        return [same, [e for k in ks for e in ctx.by_kind.get(k, ())]]
 
-    return ctx.memoised(key, compute)
+def _entity_tiers(
+    ctx: BankContext, kinds: tuple[str, ...], regions: tuple[str, ...]
+) -> list[Sequence[Entity]]:
+    same = [e for k in kinds for r in regions for e in ctx.by_kind_group.get((k, r), ())]
+    return [same, [e for k in kinds for e in ctx.by_kind.get(k, ())]]
+
+
+def _parties_tiers(parties: list[str], ctx: BankContext) -> list[Sequence[Entity]]:
+    """Entities of the parties' kinds, those of their groups first."""
+    kinds = {ctx.kind_of(p) or "country" for p in parties}
+    return entity_tiers(ctx, kinds, [ctx.region_of(p) for p in parties])
 
 
 def choice_question(
@@ -464,7 +502,7 @@ def choice_question(
 ) -> Question:
     """A single choice among shuffled texts."""
     wrong = draw(tiers, n - 1, rng, accept, {normalise(key)})
-    options = [key, *(show(w) for w in wrong)]
+    options = [key, *map(show, wrong)]
     shuffle(rng, options)
     return tpl.question(fact, ctx, prompt, options, [key], extra=extra)
 
@@ -524,33 +562,33 @@ class EventWhat(Template):
     type = "single_choice"
     fact_kinds = ("event",)
 
-    def _tiers(self, fact: EventFact, ctx: BankContext) -> list[Sequence[EventFact]]:
-        from .generator import events_apart_from
-
-        def compute() -> list[Sequence[EventFact]]:
-            before, after = events_apart_from(ctx, fact.date)
-            return [
-                Concat(
-                    Slice(ctx.events_by_end, 0, before),
-                    Slice(ctx.events_by_start, after, len(ctx.events_by_start)),
-                )
-            ]
-
+    def _tiers(self, fact: EventFact, ctx: BankContext) -> list[Sequence[str]]:
+        """What the other events say (as texts: all that is shown and compared of them)."""
         # Events of the same span share their tiers.
-        return ctx.memoised((self.id, "tiers", ctx.span(fact.date)), compute)
+        return ctx.memoised((self.id, "tiers", ctx.span(fact.date)), self._tiers_now, fact, ctx)
 
     @staticmethod
-    def _accept(fact: EventFact, ctx: BankContext) -> Accept:
+    def _tiers_now(fact: EventFact, ctx: BankContext) -> list[Sequence[str]]:
+        before, after = events_apart_from(ctx, fact.date)
+        texts = ctx.event_texts_by_start
+        return [Concat(Slice(ctx.event_texts_by_end, 0, before), Slice(texts, after, len(texts)))]
+
+    def _accept(self, fact: EventFact, ctx: BankContext) -> Accept:
+        return ctx.memoised((self.id, fact.id), self._accept_now, fact, ctx)
+
+    @staticmethod
+    def _accept_now(fact: EventFact, ctx: BankContext) -> Accept:
         key = normalise(fact.what)
         lo, hi = ctx.span(fact.date)
-        spans = ctx.event_spans_by_text
+        spans, shared = ctx.event_spans_by_text, ctx.shared_event_texts
 
-        def accept(e: EventFact) -> str | None:
-            n = normalise(e.what)
-            if n == key or is_catch_all(e.what):
+        def accept(what: str) -> str | None:
+            n = normalise(what)
+            if n == key or is_catch_all(what):
                 return None
-            # The same words may tell of another event, at the key's time: right too.
-            if any(a <= hi and lo <= b for a, b in spans[n]):
+            # The same words may tell of another event, at the key's time: right too. (Words
+            # of one event only are that candidate's, which never overlaps the key's time.)
+            if n in shared and any(a <= hi and lo <= b for a, b in spans[n]):
                 return None
             return n
 
@@ -573,7 +611,7 @@ class EventWhat(Template):
             fact.what,
             self._tiers(fact, ctx),
             self._accept(fact, ctx),
-            lambda e: e.what,
+            str,
             prompt,
         )
 
@@ -601,6 +639,9 @@ class MembershipSince(Template):
     fact_kinds = ("membership",)
 
     def _eligible(self, fact: MembershipFact, ctx: BankContext) -> list[Member]:
+        return ctx.memoised((self.id, fact.id), self._eligible_now, fact, ctx)
+
+    def _eligible_now(self, fact: MembershipFact, ctx: BankContext) -> list[Member]:
         found = [
             m for m in fact.members if m.since is not None and date_weakness(ctx, m.since) is None
         ]
@@ -641,15 +682,15 @@ class MembershipWhichGroup(Template):
     def _choices(
         self, fact: MembershipFact, ctx: BankContext
     ) -> list[tuple[Member, list[Sequence[Entity]], Accept]]:
-        return ctx.memoised((self.id, fact.id), lambda: self._choices_now(fact, ctx))
+        return ctx.memoised((self.id, fact.id), self._choices_now, fact, ctx)
 
     def _choices_now(
         self, fact: MembershipFact, ctx: BankContext
     ) -> list[tuple[Member, list[Sequence[Entity]], Accept]]:
         kind = ctx.kind_of(fact.group) or "organization"
+        region = ctx.region_of(fact.group)
         tiers, complete_only = ctx.memoised(
-            (self.id, "tiers", kind, ctx.region_of(fact.group)),
-            lambda: self._group_tiers(ctx, kind, ctx.region_of(fact.group)),
+            (self.id, "tiers", kind, region), self._group_tiers, ctx, kind, region
         )
         out = []
         for m in fact.members:
@@ -735,7 +776,7 @@ class MembershipMembers(Template):
     def _choices(
         self, fact: MembershipFact, ctx: BankContext
     ) -> list[tuple[str, list[Member], bool, list[Sequence[Entity]], Accept]]:
-        return ctx.memoised((self.id, fact.id), lambda: self._choices_now(fact, ctx))
+        return ctx.memoised((self.id, fact.id), self._choices_now, fact, ctx)
 
     def _choices_now(
         self, fact: MembershipFact, ctx: BankContext
@@ -760,12 +801,12 @@ class MembershipMembers(Template):
     def _accept(self, group: str, ctx: BankContext) -> Accept:
         """Anyone the bank lists in the group (under any name) is no distractor; once per
         group, as a group may be told of by many facts."""
+        return ctx.memoised((self.id, "accept", group), self._accept_now, group, ctx)
 
-        def compute() -> Accept:
-            listed = ctx.listed.get(group, set())
-            return entity_accept(listed | {group}, {normalise(ctx.name(e)) for e in listed})
-
-        return ctx.memoised((self.id, "accept", group), compute)
+    @staticmethod
+    def _accept_now(group: str, ctx: BankContext) -> Accept:
+        listed = ctx.listed.get(group, set())
+        return entity_accept(listed | {group}, {normalise(ctx.name(e)) for e in listed})
 
     @staticmethod
     def _outside_tiers(
@@ -820,8 +861,10 @@ class AgreementOutcome(Template):
         return [ctx.outcome_texts, ctx.fallback_outcome_texts]
 
     def _accept(self, fact: AgreementFact, ctx: BankContext) -> Accept:
-        from .generator import agreement_key
+        return ctx.memoised((self.id, fact.id), self._accept_now, fact, ctx)
 
+    @staticmethod
+    def _accept_now(fact: AgreementFact, ctx: BankContext) -> Accept:
         return text_accept(ctx.agreement_outcomes.get(agreement_key(fact), set()))
 
     def weakness(self, fact: AgreementFact, ctx: BankContext) -> str | None:
@@ -875,12 +918,13 @@ class AgreementParties(Template):
     fact_kinds = ("agreement",)
 
     def _tiers(self, fact: AgreementFact, ctx: BankContext) -> list[Sequence[Entity]]:
-        kinds = {ctx.kind_of(p) or "country" for p in fact.parties}
-        return entity_tiers(ctx, kinds, [ctx.region_of(p) for p in fact.parties])
+        return ctx.memoised((self.id, "tiers", fact.id), _parties_tiers, fact.parties, ctx)
 
     def _accept(self, fact: AgreementFact, ctx: BankContext) -> Accept:
-        from .generator import agreement_key
+        return ctx.memoised((self.id, "accept", fact.id), self._accept_now, fact, ctx)
 
+    @staticmethod
+    def _accept_now(fact: AgreementFact, ctx: BankContext) -> Accept:
         parties = ctx.agreement_parties.get(agreement_key(fact), set()) | set(fact.parties)
         return entity_accept(parties, {normalise(ctx.name(p)) for p in parties})
 
@@ -934,14 +978,15 @@ class RoleWho(Template):
     fact_kinds = ("role",)
 
     def _accept(self, fact: RoleFact, ctx: BankContext) -> Accept:
-        def compute() -> Accept:
-            exclude = {fact.person}
-            for other in ctx.role_holders.get((normalise(fact.role), fact.organization), ()):
-                if fact.term is None or other.term is None or ctx.overlap(fact.term, other.term):
-                    exclude.add(other.person)
-            return entity_accept(exclude, {normalise(ctx.name(p)) for p in exclude})
+        return ctx.memoised((self.id, fact.id), self._accept_now, fact, ctx)
 
-        return ctx.memoised((self.id, fact.id), compute)
+    @staticmethod
+    def _accept_now(fact: RoleFact, ctx: BankContext) -> Accept:
+        exclude = {fact.person}
+        for other in ctx.role_holders.get((normalise(fact.role), fact.organization), ()):
+            if fact.term is None or other.term is None or ctx.overlap(fact.term, other.term):
+                exclude.add(other.person)
+        return entity_accept(exclude, {normalise(ctx.name(p)) for p in exclude})
 
     def _tiers(self, fact: RoleFact, ctx: BankContext) -> list[Sequence[Entity]]:
         return entity_tiers(
@@ -1055,8 +1100,10 @@ class DisputeSubject(Template):
     fact_kinds = ("dispute",)
 
     def _accept(self, fact: DisputeFact, ctx: BankContext) -> Accept:
-        from .generator import party_pairs
+        return ctx.memoised((self.id, fact.id), self._accept_now, fact, ctx)
 
+    @staticmethod
+    def _accept_now(fact: DisputeFact, ctx: BankContext) -> Accept:
         # A subject disputed by any two of the same parties could be right too.
         exclude = {normalise(fact.subject)}
         for pair in party_pairs(fact.parties):
@@ -1092,10 +1139,13 @@ class DisputeParties(Template):
     fact_kinds = ("dispute",)
 
     def _tiers(self, fact: DisputeFact, ctx: BankContext) -> list[Sequence[Entity]]:
-        kinds = {ctx.kind_of(p) or "country" for p in fact.parties}
-        return entity_tiers(ctx, kinds, [ctx.region_of(p) for p in fact.parties])
+        return ctx.memoised((self.id, "tiers", fact.id), _parties_tiers, fact.parties, ctx)
 
     def _accept(self, fact: DisputeFact, ctx: BankContext) -> Accept:
+        return ctx.memoised((self.id, "accept", fact.id), self._accept_now, fact, ctx)
+
+    @staticmethod
+    def _accept_now(fact: DisputeFact, ctx: BankContext) -> Accept:
         parties = ctx.dispute_parties_by_subject.get(normalise(fact.subject), set())
         parties = parties | set(fact.parties)
         return entity_accept(parties, {normalise(ctx.name(p)) for p in parties})
@@ -1132,14 +1182,15 @@ class PolicyStance(Template):
     fact_kinds = ("policy",)
 
     def _accept(self, fact: PolicyFact, ctx: BankContext) -> Accept:
+        return ctx.memoised((self.id, fact.id), self._accept_now, fact, ctx)
+
+    @staticmethod
+    def _accept_now(fact: PolicyFact, ctx: BankContext) -> Accept:
         # Stances of overlapping times may be just as true, whoever the actor: "Peru" and
         # "Peru's military government" are the same country in the 1970s.
-        def compute() -> Accept:
-            exclude = {normalise(fact.stance)}
-            exclude.update(normalise(p.stance) for p in ctx.policies_overlapping(fact.period))
-            return text_accept(exclude)
-
-        return ctx.memoised((self.id, fact.id), compute)
+        exclude = {normalise(fact.stance)}
+        exclude.update(ctx.stances_overlapping(fact.period))
+        return text_accept(exclude)
 
     def weakness(self, fact: PolicyFact, ctx: BankContext) -> str | None:
         if not has_at_least([ctx.policy_stances], MIN_OPTIONS - 1, self._accept(fact, ctx)):
@@ -1219,13 +1270,9 @@ class ChoiceSingle(Template):
 # --------------------------------------------------------------------------- timelines
 
 
-def _shown_at(e: TimelineEntry, p: Precision) -> str:
-    o = e.ords[p - 1]
-    return ords_text(o, o, p, False)[0]
-
-
 def _timeline_explanation(entries: Sequence[TimelineEntry], p: Precision) -> str:
-    return "In order: " + "; ".join(f"{_shown_at(e, p)}: {e.text}" for e in entries) + "."
+    i = p - 1
+    return "In order: " + "; ".join([f"{e.shown[i]}: {e.text}" for e in entries]) + "."
 
 
 class _Timeline(Template):
@@ -1267,16 +1314,15 @@ class TimelineFirst(_Timeline):
         ordered, p = self._pick(fact, ctx, rng, n)
         options = [e.text for e in ordered]
         shuffle(rng, options)
-        anchor = ctx.timeline_by_fact[fact.id]
         return self.question(
             fact,
             ctx,
             prompt_for(fact, self.id, "Which came first?"),
             options,
             [ordered[0].text],
-            involved=[anchor.fact, *(e.fact for e in ordered)],
+            involved=ordered,
             explanation=_timeline_explanation(ordered, p),
-            extra={"precision": p.name.lower()},
+            extra={"precision": _PRECISION_NAMES[p]},
         )
 
 
@@ -1292,18 +1338,17 @@ class TimelineOrder(_Timeline):
         options = answer[:]
         while options == answer:  # never hand out the solution as the starting order
             shuffle(rng, options)
-        anchor = ctx.timeline_by_fact[fact.id]
         return self.question(
             fact,
             ctx,
             prompt_for(fact, self.id, "Put these in chronological order, earliest first."),
             options,
             answer,
-            involved=[anchor.fact, *(e.fact for e in ordered)],
+            involved=ordered,
             explanation=_timeline_explanation(ordered, p),
             extra={
-                "precision": p.name.lower(),
-                "dates": [_shown_at(e, p) for e in ordered],
+                "precision": _PRECISION_NAMES[p],
+                "dates": [e.shown[p - 1] for e in ordered],
             },
         )
 

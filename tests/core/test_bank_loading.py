@@ -148,7 +148,7 @@ QUICK_CASES = [
 def test_quick_build_gives_the_careful_builds_data(text: str) -> None:
     root = bank_module._compose(text)
     careful = bank_module._careful_tree(root, bank_module._Collector("x"))[0]
-    quick = bank_module._quick_build(root)
+    quick = bank_module._quick_tree(text)
     assert quick == careful
     assert [type(v) for v in quick.values()] == [type(v) for v in careful.values()]
 
@@ -166,7 +166,7 @@ def test_quick_build_gives_the_careful_builds_data(text: str) -> None:
 )
 def test_quick_build_hands_anything_doubtful_to_the_careful_one(text: str) -> None:
     with pytest.raises(bank_module._NeedsCare):
-        bank_module._quick_build(bank_module._compose(text))
+        bank_module._quick_tree(text)
 
 
 def test_errors_of_a_quickly_built_bank_still_have_lines() -> None:
