@@ -61,4 +61,3 @@ def _check_production(config: dict[str, Any]) -> None:
         )
     config["SESSION_COOKIE_SECURE"] = True
     config["REMEMBER_COOKIE_SECURE"] = True
-
