@@ -13,24 +13,14 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import LiveServer, PageLog
+from tests.browser.test_accessibility import register
 from tests.browser.test_study_browser import DOCUMENT, SCREENSHOTS, screenshot, squash
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 BANK_TITLE = "Peru – Foreign Relations"
-PASSWORD = "a long walk to Machu Picchu 1911"
 DRILL_URL = re.compile(r"/drills/(\d+)(\?q=\d+)?$")
 REPORT_URL = re.compile(r"/drills/\d+/report$")
-
-
-def register(page: Page, live_server: LiveServer, username: str) -> None:
-    page.goto("/register")
-    page.locator("#username").fill(username)
-    page.locator("#password").fill(PASSWORD)
-    page.locator("#confirm").fill(PASSWORD)
-    with page.expect_navigation():
-        page.locator("main form [type=submit]").click()
-    expect(page).to_have_url(f"{live_server.url}/")
 
 
 def answer_question(page: Page, card_selector: str, *, first: bool) -> str:
@@ -54,7 +44,7 @@ def answer_question(page: Page, card_selector: str, *, first: bool) -> str:
 
 
 def test_drill_from_start_to_report(page: Page, live_server: LiveServer, page_log: PageLog) -> None:
-    register(page, live_server, "drill-student")
+    register(page, "drill-student")
 
     # Start: from the menu, the Peru bank, 10 questions, one per page, counted as reviews.
     page.get_by_role("link", name="Drills", exact=True).click()
@@ -137,7 +127,7 @@ def test_drill_from_start_to_report(page: Page, live_server: LiveServer, page_lo
 def test_a_timed_drill_submits_itself(
     page: Page, live_server: LiveServer, page_log: PageLog
 ) -> None:
-    register(page, live_server, "timed-student")
+    register(page, "timed-student")
     page.goto("/drills/new")
     page.get_by_label(BANK_TITLE).check()
     page.get_by_label("10", exact=True).check()
