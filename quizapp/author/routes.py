@@ -333,26 +333,38 @@ def edit(slug: str) -> ResponseReturnValue:
         return render_template("author/edit.html", bank=row, form=form, top=[])
     form = DetailsForm()
     form.id.data = row.slug  # shown, never changed
-    top: list[BankError] = []
-    if form.validate():
-        try:
-            service.save_details(
-                current_user,
-                row,
-                form.values(),
-                document_text=service.normalise_document(form.document_text.data),
-                base_hash=form.base_hash.data,
-            )
-        except service.InvalidBank as exc:
-            top = place_errors(form, exc.errors)
-        except service.AuthoringError as exc:
-            flash(str(exc), "error")
-        else:
-            flash("Saved the bank's details.", "success")
-            return redirect(url_for("author.bank", slug=slug))
+    top = _save(
+        form,
+        lambda: service.save_details(
+            current_user,
+            row,
+            form.values(),
+            document_text=service.normalise_document(form.document_text.data),
+            base_hash=form.base_hash.data,
+        ),
+        "Saved the bank's details.",
+    )
+    if top is None:
+        return redirect(url_for("author.bank", slug=slug))
     return render_template(
         "author/edit.html", bank=row, form=form, top=_described(row, top)
     ), UNPROCESSABLE
+
+
+def _save(form: Any, save: Callable[[], object], done: str) -> list[BankError] | None:
+    """Validate ``form`` and run ``save``; None once saved (``done`` is flashed), else the
+    bank's errors that fit no field of the form (the others are placed beside their fields)."""
+    if not form.validate():
+        return []
+    try:
+        save()
+    except service.InvalidBank as exc:
+        return place_errors(form, exc.errors, exc.focus)
+    except service.AuthoringError as exc:
+        flash(str(exc), "error")
+        return []
+    flash(done, "success")
+    return None
 
 
 def _described(row: Any, errors: list[BankError]) -> list[str]:
@@ -375,16 +387,17 @@ def entities(slug: str) -> ResponseReturnValue:
     top: list[BankError] = []
     if request.method == "GET":
         form.base_hash.data = row.content_hash
-    elif form.validate():
-        try:
-            service.save_entity(current_user, row, None, form.values(new=True), base_hash=None)
-        except service.InvalidBank as exc:
-            top = place_errors(form, exc.errors, exc.focus)
-        except service.AuthoringError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(f"Added the entity '{form.id.data}'.", "success")
+    else:
+        unsaved = _save(
+            form,
+            lambda: service.save_entity(
+                current_user, row, None, form.values(new=True), base_hash=None
+            ),
+            f"Added the entity '{form.id.data}'.",
+        )
+        if unsaved is None:
             return redirect(url_for("author.entities", slug=slug))
+        top = unsaved
     status = UNPROCESSABLE if request.method == "POST" else 200
     return render_template(
         "author/entities.html",
@@ -423,19 +436,15 @@ def edit_entity(slug: str, key: str) -> ResponseReturnValue:
         )
     form = EntityForm()
     form.id.data = key
-    top: list[BankError] = []
-    if form.validate():
-        try:
-            service.save_entity(
-                current_user, row, key, form.values(new=False), base_hash=form.base_hash.data
-            )
-        except service.InvalidBank as exc:
-            top = place_errors(form, exc.errors, exc.focus)
-        except service.AuthoringError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(f"Saved the entity '{key}'.", "success")
-            return redirect(url_for("author.entities", slug=slug))
+    top = _save(
+        form,
+        lambda: service.save_entity(
+            current_user, row, key, form.values(new=False), base_hash=form.base_hash.data
+        ),
+        f"Saved the entity '{key}'.",
+    )
+    if top is None:
+        return redirect(url_for("author.entities", slug=slug))
     return render_template(
         "author/entity_form.html",
         bank=row,
@@ -504,19 +513,15 @@ def new_fact(slug: str, kind: str) -> ResponseReturnValue:
             form.topic.data = topic
         return _fact_page(row, form, None)
     form = _fact_form(row, kind)
-    top: list[BankError] = []
-    if form.validate():
-        try:
-            service.save_fact(
-                current_user, row, None, form.values(new=True), base_hash=form.base_hash.data
-            )
-        except service.InvalidBank as exc:
-            top = place_errors(form, exc.errors, exc.focus)
-        except service.AuthoringError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(f"Added the fact '{form.id.data}'.", "success")
-            return redirect(url_for("author.facts", slug=slug) + f"#fact-{form.id.data}")
+    top = _save(
+        form,
+        lambda: service.save_fact(
+            current_user, row, None, form.values(new=True), base_hash=form.base_hash.data
+        ),
+        f"Added the fact '{form.id.data}'.",
+    )
+    if top is None:
+        return redirect(url_for("author.facts", slug=slug) + f"#fact-{form.id.data}")
     return _fact_page(row, form, None, top=_described(row, top), status=UNPROCESSABLE)
 
 
