@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from fsrs import Card, Rating, Scheduler, State
@@ -163,14 +163,25 @@ def streak(review_days: Iterable[date], today: date) -> int:
 # --- the queue -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class QueueEntry:
+_LEARNING = frozenset((int(State.Learning), int(State.Relearning)))
+_REVIEW = int(State.Review)
+
+
+class QueueEntry(NamedTuple):
+    """An item as the queue sees it. The study loop passes its database rows instead, whose
+    first four columns are these: the queue reads them by position, since reading a
+    SQLAlchemy row's column by name costs over ten times as much, over every due card."""
+
     item_id: int
     fact_id: int
     state: int | None
     """None for a new item (never reviewed)."""
-    due: datetime | None
-    position: int = 0
+    due_now: bool = False
+    """Due by now; a started item given to :func:`order_queue` that is not is due within
+    ``LEARN_AHEAD``."""
+
+
+Row = TypeVar("Row", bound=tuple[Any, ...])
 
 
 @dataclass(frozen=True)
@@ -180,12 +191,13 @@ class Limits:
 
 
 def order_queue(
-    entries: Sequence[QueueEntry],
-    now: datetime,
-    limits: Limits,
-    facts_done_today: dict[int, set[int]],
-) -> list[QueueEntry]:
+    entries: Sequence[Row], limits: Limits, facts_done_today: dict[int, set[int]]
+) -> list[Row]:
     """The study queue, as Anki gathers it.
+
+    ``entries`` (:class:`QueueEntry` or rows that begin with its fields) are the student's
+    started items due by now plus ``LEARN_AHEAD``, in order of due time, and new items in bank
+    order (the order within each kind is all that counts); the queue holds the same objects.
 
     Due learning and relearning items first (by due), then due reviews up to the review cap,
     then new items up to the new limit (in bank order). Siblings, items of one fact, are
@@ -194,41 +206,48 @@ def order_queue(
     at most one of each fact's new or review items is queued. Learning items are never
     buried, as in Anki. When nothing else is left, learning items due within ``LEARN_AHEAD``
     are shown early.
+
+    It runs for every question shown, over every due card: one pass per kind, no copies.
     """
-    learning = sorted(
-        (e for e in entries if e.state in (State.Learning, State.Relearning) and e.due),
-        key=lambda e: e.due,  # type: ignore[arg-type,return-value]
-    )
-    learning_now = [e for e in learning if e.due <= now]  # type: ignore[operator]
-    queued_facts = {e.fact_id for e in learning_now}
+    learning = [e for e in entries if e[2] in _LEARNING]
+    learning_now = [e for e in learning if e[3]]
+    queued_facts = {e[1] for e in learning_now}
 
-    def buried(e: QueueEntry) -> bool:
-        done = facts_done_today.get(e.fact_id, set())
-        return bool(done - {e.item_id}) or e.fact_id in queued_facts
+    def take(state: int | None, due_only: bool, cap: int) -> list[Row]:
+        taken: list[Row] = []
+        if cap <= 0:
+            return taken
+        for e in entries:
+            if e[2] != state or (due_only and not e[3]):
+                continue
+            fact = e[1]
+            done = facts_done_today.get(fact)
+            if fact in queued_facts or (done and (len(done) > 1 or e[0] not in done)):
+                continue
+            taken.append(e)
+            queued_facts.add(fact)
+            if len(taken) >= cap:
+                break
+        return taken
 
-    reviews: list[QueueEntry] = []
-    for e in sorted(
-        (e for e in entries if e.state == State.Review and e.due and e.due <= now),
-        key=lambda e: e.due,  # type: ignore[arg-type,return-value]
-    ):
-        if len(reviews) >= limits.reviews_left:
-            break
-        if not buried(e):
-            reviews.append(e)
-            queued_facts.add(e.fact_id)
-
-    new: list[QueueEntry] = []
-    for e in sorted((e for e in entries if e.state is None), key=lambda e: e.position):
-        if len(new) >= limits.new_left:
-            break
-        if not buried(e):
-            new.append(e)
-            queued_facts.add(e.fact_id)
-
+    reviews = take(_REVIEW, True, limits.reviews_left)
+    new = take(None, False, limits.new_left)
     queue = learning_now + reviews + new
     if not queue:
-        queue = [e for e in learning if e.due <= now + LEARN_AHEAD]  # type: ignore[operator]
+        queue = [e for e in learning if not e[3]]
     return queue
+
+
+def queue_counts(queue: Sequence[tuple[Any, ...]]) -> tuple[int, int, int]:
+    """(due, new, learning) of a queue from :func:`order_queue`: due counts everything
+    started, learning the learning and relearning items among them."""
+    new = learning = 0
+    for e in queue:
+        if e[2] is None:
+            new += 1
+        elif e[2] in _LEARNING:
+            learning += 1
+    return len(queue) - new, new, learning
 
 
 def _require_aware(now: datetime) -> None:

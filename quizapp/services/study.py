@@ -24,7 +24,7 @@ from typing import Any
 from flask import current_app
 from fsrs import Rating, State
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import and_, bindparam, exists, func, insert, select, update
+from sqlalchemy import and_, bindparam, exists, false, func, insert, null, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..core import generator, grading, scheduling
@@ -106,9 +106,16 @@ class _SQL:
     day_counts = select(_counters.c.new_count, _counters.c.review_count).where(
         _counters.c.user_id == bindparam("user_id"), _counters.c.day == bindparam("day")
     )
+    # The queue's rows, as scheduling.order_queue takes them: started items due by the
+    # horizon in due order, then (below) new ones in bank order. Whether each is due now is
+    # worked out here, so no due time is converted to Python for each of a student's cards.
     started_due = (
         select(
-            _states.c.item_id, _items.c.fact_id, _states.c.state, _states.c.due, _items.c.position
+            _states.c.item_id,
+            _items.c.fact_id,
+            _states.c.state,
+            (_states.c.due <= bindparam("now")).label("due_now"),
+            _items.c.key,
         )
         .join(_items, _items.c.id == _states.c.item_id)
         .where(
@@ -117,9 +124,16 @@ class _SQL:
             _states.c.bank_id == bindparam("bank_id"),
             _items.c.active.is_(True),
         )
+        .order_by(_states.c.due, _states.c.item_id)
     )
     never_started = (
-        select(_items.c.id, _items.c.fact_id, _items.c.position)
+        select(
+            _items.c.id.label("item_id"),
+            _items.c.fact_id,
+            null().label("state"),
+            false().label("due_now"),
+            _items.c.key,
+        )
         .where(
             _items.c.bank_id == bindparam("bank_id"),
             _items.c.active.is_(True),
@@ -135,7 +149,6 @@ class _SQL:
         _reviews.c.answered_at >= bindparam("since"),
         _reviews.c.bank_id == bindparam("bank_id"),
     )
-    item_key = select(_items.c.key, _items.c.active).where(_items.c.id == bindparam("item_id"))
     presentation_exists = select(_presentations.c.id).where(_presentations.c.id == bindparam("pid"))
     # For an answer: whether it was stored already (sent twice), and the item it answers.
     answer_context = select(
@@ -333,30 +346,28 @@ class QueueCounts:
     learning: int
 
 
-def queue_for(user: User, bank: Bank, now: datetime) -> list[scheduling.QueueEntry]:
+def queue_for(user: User, bank: Bank, now: datetime) -> list[Any]:
+    """The student's queue for a bank (rows with item_id, fact_id, state, due_now, key)."""
     limits = daily_limits(user, now)
     mine = {"user_id": user.id, "bank_id": bank.id}
-    started = db.session.execute(
-        _SQL.started_due, {**mine, "horizon": now + scheduling.LEARN_AHEAD}
+    entries: list[Any] = db.session.execute(
+        _SQL.started_due, {**mine, "now": now, "horizon": now + scheduling.LEARN_AHEAD}
     ).all()
-    entries = [scheduling.QueueEntry(r[0], r[1], r[2], r[3], r[4]) for r in started]
     if limits.new_left:
         # Siblings are buried, so more than new_left candidates may be needed to fill the limit.
-        fresh = db.session.execute(
+        entries += db.session.execute(
             _SQL.never_started, {**mine, "limit": limits.new_left * 8 + 40}
         ).all()
-        entries += [scheduling.QueueEntry(r[0], r[1], None, None, r[2]) for r in fresh]
     today_start = scheduling.day_start(scheduling.local_day(now, user.timezone), user.timezone)
     done: dict[int, set[int]] = {}
     for fact_id, item_id in db.session.execute(_SQL.answered_since, {**mine, "since": today_start}):
         done.setdefault(fact_id, set()).add(item_id)
-    return scheduling.order_queue(entries, now, limits, done)
+    return scheduling.order_queue(entries, limits, done)
 
 
-def counts_of(queue: list[scheduling.QueueEntry]) -> QueueCounts:
-    learning = sum(1 for e in queue if e.state in (State.Learning, State.Relearning))
-    new = sum(1 for e in queue if e.state is None)
-    return QueueCounts(due=len(queue) - new, new=new, learning=learning)
+def counts_of(queue: list[Any]) -> QueueCounts:
+    due, new, learning = scheduling.queue_counts(queue)
+    return QueueCounts(due=due, new=new, learning=learning)
 
 
 # --- showing a question ------------------------------------------------------------------------
@@ -382,8 +393,7 @@ def next_question(user: User, bank: Bank, now: datetime, rng: Random | None = No
     queue = queue_for(user, bank, now)
     if not queue:
         return None
-    item_id = queue[0].item_id
-    key = db.session.execute(_SQL.item_key, {"item_id": item_id}).one().key
+    item_id, key = queue[0][0], queue[0].key
     seed = (rng or Random(secrets.randbits(64))).getrandbits(63)
     question = _render_key(bank, key, seed)
     token = _serializer().dumps(
