@@ -114,7 +114,7 @@ SCAN_RE = re.compile(r"^SCAN (\w+)(?: AS \w+)?(.*)$")
 # --- set-up ------------------------------------------------------------------------------------
 
 
-def app_config(db_path: Path, clock: FakeClock) -> dict[str, object]:
+def app_config(db_path: Path, clock: FakeClock | None) -> dict[str, object]:
     return {
         "TESTING": True,  # errors propagate: a broken request stops the run instead of a 500
         "SECRET_KEY": SECRET_KEY,
@@ -811,39 +811,108 @@ def write_samples(path: Path, times: dict[str, list[Sample]]) -> None:
 
 
 def compare_trees(args: argparse.Namespace) -> int:
-    """Rounds of this tree's code and of ``--ab``'s, alternating (ABBA), on one database.
+    """This tree's code against ``--ab``'s, in lockstep on one database.
 
-    Each round is a fresh process that imports quizapp from its tree (``PYTHONPATH``) and
-    measures ``--samples`` cycles after ``--warmup`` ones, with its own seed so no two rounds
-    pick the same students in the same order. Alternating spreads the machine's changing load
-    and the database's growth (each cycle adds a review) over both versions alike. CPU time is
-    the measure: on a shared machine, wall time says more about the neighbours.
+    Two processes, one importing quizapp from each tree (``PYTHONPATH``), stay up side by
+    side (``--serve``); the driver has them run one cycle each in turn, switching which goes
+    first every time, each with a different student. On a shared virtual machine the CPU's
+    speed drifts by tens of percent within seconds, so versions measured in separate rounds
+    differ by as much as a real change; cycles a few milliseconds apart see the same machine.
+    CPU time is the measure: wall time says more about the neighbours.
     """
     trees = {"before": args.ab.resolve(), "after": ROOT}
     merged: dict[str, dict[str, list[Sample]]] = {v: {s: [] for s in STEPS} for v in trees}
-    loads: list[str] = [load()]
-    with tempfile.TemporaryDirectory(prefix="quizapp-ab-") as tmp:
-        for n in range(args.rounds):
+    servers = {v: _CycleServer(args, tree) for v, tree in trees.items()}
+    try:
+        user_ids = servers["before"].user_ids
+        rng = random.Random(args.seed)
+        total = args.rounds * args.samples
+        students = pick_students(user_ids, 2 * (args.warmup + total), rng)
+        for n in range(args.warmup + total):
             order = list(trees) if n % 2 == 0 else list(reversed(trees))
             for k, version in enumerate(order):
-                out = Path(tmp) / f"{version}-{n}.json"
-                seed = args.seed + 2 * n + k
-                command = [
-                    sys.executable, __file__, "--db", str(args.db), "--reuse", "--no-plans",
-                    "--samples", str(args.samples), "--warmup", str(args.warmup),
-                    "--seed", str(seed), "--json", str(out),
-                ]  # fmt: skip
-                env = {**os.environ, "PYTHONPATH": str(trees[version])}
-                subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
-                data = json.loads(out.read_text())
-                expected = str(trees[version] / "quizapp" / "__init__.py")
-                if data["quizapp"] != expected:
-                    raise SystemExit(f"{version}: imported {data['quizapp']}, not {expected}")
-                for step, rows in data["samples"].items():
-                    merged[version][step] += [Sample(*row) for row in rows]
-            loads.append(load())
-            print(f"  round {n + 1}/{args.rounds} done; {loads[-1]}", flush=True)
+                sample = servers[version].cycle(students[2 * n + k])
+                if n >= args.warmup:
+                    for step, rows in sample.items():
+                        merged[version][step] += [Sample(*row) for row in rows]
+            if n >= args.warmup and (n - args.warmup + 1) % args.samples == 0:
+                print(f"  {(n - args.warmup + 1)} cycles of each done; {load()}", flush=True)
+    finally:
+        for server in servers.values():
+            server.close()
     print_comparison(merged, trees, args)
+    return 0
+
+
+class _CycleServer:
+    """A ``--serve`` process of this script running quizapp from one source tree."""
+
+    def __init__(self, args: argparse.Namespace, tree: Path) -> None:
+        command = [sys.executable, __file__, "--db", str(args.db), "--reuse", "--serve"]
+        if args.real_clock:
+            command.append("--real-clock")
+        self.process = subprocess.Popen(
+            command,
+            env={**os.environ, "PYTHONPATH": str(tree)},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        hello = json.loads(self._read())
+        expected = str(tree / "quizapp" / "__init__.py")
+        if hello["quizapp"] != expected:
+            self.close()
+            raise SystemExit(f"{tree}: imported {hello['quizapp']}, not {expected}")
+        self.user_ids: list[int] = hello["user_ids"]
+
+    def cycle(self, user_id: int) -> dict[str, list[list[float]]]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(f"{user_id}\n")
+        self.process.stdin.flush()
+        samples: dict[str, list[list[float]]] = json.loads(self._read())
+        return samples
+
+    def _read(self) -> str:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            raise SystemExit(f"the --serve process exited with {self.process.wait()}")
+        return line
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.process.wait(timeout=60)
+
+
+def serve_cycles(args: argparse.Namespace) -> int:
+    """``--serve``: say which quizapp is imported and the student ids, then run one cycle per
+    student id read from stdin, answering each with that cycle's samples as one JSON line."""
+    clock = None if args.real_clock else FakeClock(NOW)
+    app = create_app(app_config(args.db.resolve(), clock))
+    with app.app_context():
+        user_ids = list(
+            db.session.execute(select(User.id).where(User.role == "student").order_by(User.id))
+            .scalars()
+            .all()
+        )
+        db.session.remove()
+    print(json.dumps({"quizapp": quizapp.__file__, "user_ids": user_ids}), flush=True)
+    cycle = Cycle(app)
+    try:
+        times: dict[str, list[list[float]]] = {}
+
+        def record(step: str, sample: Sample) -> None:
+            times.setdefault(step, []).append(
+                [sample.ms, sample.cpu_ms, sample.sql_count, sample.sql_ms]
+            )
+
+        for line in sys.stdin:
+            times.clear()
+            cycle.run(int(line), record)
+            print(json.dumps(times), flush=True)
+    finally:
+        cycle.close()
     return 0
 
 
@@ -942,7 +1011,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="compare CPU with the quizapp of another source tree (e.g. a `git archive` of the "
         "previous commit), in alternating rounds on the same --db (with --reuse)",
     )
-    p.add_argument("--rounds", type=int, default=6, help="--ab: rounds of each code (default 6)")
+    p.add_argument(
+        "--rounds", type=int, default=6, help="--ab: --samples cycles of each code, this many times"
+    )
+    p.add_argument(
+        "--real-clock",
+        action="store_true",
+        help="--ab: the app reads the system clock, as under benchmarks/load.py, where every "
+        "card of the fill is long overdue, instead of the fill's own 'now'",
+    )
+    p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.reuse and args.db is None:
         p.error("--reuse needs --db")
@@ -990,6 +1068,8 @@ def build_database(db_path: Path, args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.serve:
+        return serve_cycles(args)
     print(f"machine: {machine()}")
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {load()}")
     if args.ab:
