@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 
-from ..extensions import db
 from ..models import DailyCounter
 
 
@@ -38,7 +38,9 @@ def _upsert(insert: Callable[[Any], Any]) -> Any:
 _UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
 
 
-def bump_daily_counter(user_id: int, day: date, *, new: int, reviews: int) -> None:
-    dialect = db.session.get_bind().dialect.name
-    upsert = _UPSERTS["postgresql" if dialect == "postgresql" else "sqlite"]
-    db.session.execute(upsert, {"u": user_id, "d": day, "n": new, "r": reviews})
+def bump_daily_counter(
+    conn: Connection, user_id: int, day: date, *, new: int, reviews: int
+) -> None:
+    """Add to a student's counts for a day, on ``conn`` (the session's, in its transaction)."""
+    upsert = _UPSERTS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
+    conn.execute(upsert, {"u": user_id, "d": day, "n": new, "r": reviews})
