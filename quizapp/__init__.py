@@ -38,8 +38,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from . import auth, author, classes, drills, errors, study
     from .security import init_security
+    from .templating import init_templating
 
     init_security(app)
+    init_templating(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(study.bp)
