@@ -61,13 +61,23 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
 def write_transaction() -> Iterator[None]:
     """One write transaction: commits at the end, rolls back on any error.
 
-    On SQLite it begins IMMEDIATE; a transaction already open in this session (from reads
-    earlier in the request) is committed first so the write one can begin IMMEDIATE.
+    On SQLite it begins IMMEDIATE. A request has usually read already (its user, at least),
+    so a transaction is open: on SQLite its read transaction is ended and an IMMEDIATE one
+    begun on the same connection; on PostgreSQL, which has no IMMEDIATE, the writes go on in
+    the open transaction. Committing and beginning through the ORM instead would give the
+    connection back to the pool and take it again, at every write. Either way loaded objects
+    are expired, as a commit would, so what is read from here on is read under the lock.
     """
     session = db.session()
-    if session.in_transaction():
-        session.commit()
-    session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
+    if not session.in_transaction():
+        session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
+    else:
+        session.flush()
+        session.expire_all()
+        connection = session.connection()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("COMMIT")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
     try:
         yield
         session.commit()
