@@ -18,12 +18,17 @@ What it does
    logs in ``--spares`` more students beforehand and goes on as the next one when its
    student is done for the day; each run takes fresh students (``--first-student`` on).
    ``--app-dir`` runs the app from another source tree, for a before/after comparison.
-4. Then it starts the floor (``benchmarks/floor_app.py``: read one users row by id, insert
-   one row, nothing else) under the same gunicorn settings and drives it with the same
-   number of threads for the same time.
-5. Prints, per configuration: requests/s, study steps/s (3 requests each), p50/p95/p99 of
-   all requests, errors, the floor's requests/s and p99, and app rps / floor rps; the CPU
-   per request of the server and of the client, and the load average, beside each run.
+4. It starts the floor (``benchmarks/floor_app.py``: read one users row by id, insert one
+   row, nothing else) under the same gunicorn settings and drives it with the same number of
+   threads for the same time.
+5. ``--rounds`` (default 2) app and floor runs of each configuration, in the order app,
+   floor, floor, app, ...: the CPU of a shared VM drifts by tens of percent over minutes, and
+   one app run followed by one floor run measured that drift as much as the app (the same
+   code gave ratios from 0.28 to 0.52).
+6. Prints, per configuration, over all its rounds: requests/s, study steps/s (3 requests
+   each), p50/p95/p99 of all requests, errors, the floor's requests/s and p99, and app rps /
+   floor rps; the CPU per request of the server and of the client, the load average, and the
+   ratio of each round on its own.
 
 Two modes, two goals:
 
@@ -42,7 +47,7 @@ request opens a new TCP connection (gunicorn's sync workers close after each res
 Usage::
 
     .venv/bin/python benchmarks/load.py [--db PATH [--reuse]] [--workers 2 4]
-        [--clients 50] [--duration 30] [--warmup 5] [--think SECONDS] [--spares 2]
+        [--clients 50] [--duration 30] [--rounds 2] [--warmup 5] [--think SECONDS] [--spares 2]
         [--first-student N] [--app-dir TREE]
         [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/quizapp_load [--pg-reuse]]
         [--no-sqlite]
@@ -462,30 +467,56 @@ class Figures:
     server_cpu: float
     client_cpu: float
     load: str
+    rps_each: list[float]
+    """Requests/s of each run (window) on its own."""
 
 
-def figures(
-    log: Log, start: float, duration: float, cpu: tuple[float, float], load_avg: str
-) -> Figures:
-    end = start + duration
-    inside = [r for r in log.requests if start <= r[0] <= end]
+@dataclass
+class Run:
+    """One measured window: the log, when the window started, (server, client) CPU seconds
+    over it, and the load average after it."""
+
+    log: Log
+    start: float
+    cpu: tuple[float, float]
+    load: str
+
+
+def figures(runs: list[Run], duration: float) -> Figures:
+    """The figures of one side (app or floor) over all its runs' windows together."""
+    inside = [
+        r for run in runs for r in run.log.requests if run.start <= r[0] <= run.start + duration
+    ]
     ms = sorted(r[1] * 1000 for r in inside)
     kinds: dict[str, list[float]] = {}
     for _done, seconds, kind, _ok in inside:
         kinds.setdefault(kind, []).append(seconds * 1000)
     by_kind = {k: (percentile(v, 50), percentile(v, 99)) for k, v in kinds.items()}
+    seconds = duration * len(runs)
     return Figures(
-        rps=len(inside) / duration,
-        steps=sum(1 for t in log.steps if start <= t <= end) / duration,
+        rps=len(inside) / seconds,
+        steps=sum(
+            1 for run in runs for t in run.log.steps if run.start <= t <= run.start + duration
+        )
+        / seconds,
         p50=percentile(ms, 50) if ms else float("nan"),
         p95=percentile(ms, 95) if ms else float("nan"),
         p99=percentile(ms, 99) if ms else float("nan"),
-        errors=sum(1 for when, _what in log.failures if start <= when <= end),
+        errors=sum(
+            1
+            for run in runs
+            for when, _what in run.log.failures
+            if run.start <= when <= run.start + duration
+        ),
         requests=len(inside),
         by_kind=by_kind,
-        server_cpu=cpu[0],
-        client_cpu=cpu[1],
-        load=load_avg,
+        server_cpu=sum(run.cpu[0] for run in runs),
+        client_cpu=sum(run.cpu[1] for run in runs),
+        load=runs[-1].load,
+        rps_each=[
+            sum(1 for r in run.log.requests if run.start <= r[0] <= run.start + duration) / duration
+            for run in runs
+        ],
     )
 
 
@@ -544,7 +575,7 @@ def run_one(
     ready: tuple[str, str],
     duration: float,
     cwd: Path = ROOT,
-) -> tuple[Log, float, tuple[float, float], str]:
+) -> Run:
     server = start_gunicorn(spec, env, workers, logdir, cwd)
     try:
         wait_until_serving(server, *ready)
@@ -554,7 +585,7 @@ def run_one(
         load_avg = load()
     finally:
         _stop(server.process)
-    return log, start, cpu, load_avg
+    return Run(log, start, cpu, load_avg)
 
 
 @dataclass
@@ -567,36 +598,65 @@ class Result:
 
 
 def run_config(
-    backend: str, url: str, workers: int, students: list[list[str]], args: argparse.Namespace,
-    logdir: Path,
+    backend: str, url: str, workers: int, students: list[list[list[str]]],
+    args: argparse.Namespace, logdir: Path,
 ) -> Result:  # fmt: skip
+    """``--rounds`` rounds of an app run and a floor run, in the order app, floor, floor,
+    app, ... so that a machine whose speed drifts (a shared VM's does, by tens of percent)
+    treats both alike; ``students[r]`` study in round r."""
     app_dir = args.app_dir.resolve() if args.app_dir else ROOT
     print(
-        f"\n{backend}, {workers} workers, {students[0][0]}..{students[-1][-1]}, app from {app_dir}"
+        f"\n{backend}, {workers} workers, {args.rounds} rounds, app from {app_dir}"
         f"{f', think {args.think:g} s' if args.think else ''} ({load()})",
         flush=True,
     )
-    log, start, cpu, load_avg = run_one(
-        "quizapp:create_app()", app_env(url, app_dir), workers, logdir,
-        lambda u, w: drive_app(u, students, args.warmup, args.duration, args.think, w),
-        ("GET", "/login"), args.duration, app_dir,
-    )  # fmt: skip
-    app = figures(log, start, args.duration, cpu, load_avg)
-    failures = log.failures
-    print(f"  app: {app.rps:.0f} req/s, p99 {app.p99:.0f} ms, {app.errors} errors; floor ...")
     engine = sa.create_engine(url)
     try:
         FLOOR_METADATA.create_all(engine)  # before the workers, who would race to create it
     finally:
         engine.dispose()
-    log, start, cpu, load_avg = run_one(
-        "benchmarks.floor_app:create_floor_app()", app_env(url), workers, logdir,
-        lambda u, w: drive_floor(u, len(students), args.warmup, args.duration, args.think, w),
-        ("POST", "/floor/0"), args.duration,
-    )  # fmt: skip
-    floor = figures(log, start, args.duration, cpu, load_avg)
-    print(f"  floor: {floor.rps:.0f} req/s, p99 {floor.p99:.0f} ms, {floor.errors} errors")
-    return Result(backend, workers, app, floor, failures + log.failures)
+    app_runs: list[Run] = []
+    floor_runs: list[Run] = []
+
+    def app_run(r: int) -> None:
+        run = run_one(
+            "quizapp:create_app()", app_env(url, app_dir), workers, logdir,
+            lambda u, w: drive_app(u, students[r], args.warmup, args.duration, args.think, w),
+            ("GET", "/login"), args.duration, app_dir,
+        )  # fmt: skip
+        app_runs.append(run)
+        f = figures([run], args.duration)
+        print(
+            f"  app ({students[r][0][0]}..{students[r][-1][-1]}): {f.rps:.0f} req/s, "
+            f"p99 {f.p99:.0f} ms, {f.errors} errors ({run.load})",
+            flush=True,
+        )
+
+    def floor_run(r: int) -> None:
+        clients = len(students[r])
+        run = run_one(
+            "benchmarks.floor_app:create_floor_app()", app_env(url), workers, logdir,
+            lambda u, w: drive_floor(u, clients, args.warmup, args.duration, args.think, w),
+            ("POST", "/floor/0"), args.duration,
+        )  # fmt: skip
+        floor_runs.append(run)
+        f = figures([run], args.duration)
+        print(
+            f"  floor: {f.rps:.0f} req/s, p99 {f.p99:.0f} ms, {f.errors} errors ({run.load})",
+            flush=True,
+        )
+
+    for r in range(args.rounds):
+        for side in (app_run, floor_run) if r % 2 == 0 else (floor_run, app_run):
+            side(r)
+    failures = [f for run in app_runs + floor_runs for f in run.log.failures]
+    return Result(
+        backend,
+        workers,
+        figures(app_runs, args.duration),
+        figures(floor_runs, args.duration),
+        failures,
+    )
 
 
 def print_results(results: list[Result], clients: int, duration: float, think: float) -> None:
@@ -642,11 +702,15 @@ def print_results(results: list[Result], clients: int, duration: float, think: f
             per = 1000 / max(f.requests, 1)
             print(
                 f"{'':<14}{name:<6} server {f.server_cpu * per:.2f} ms/req, client "
-                f"{f.client_cpu * per:.2f} ms/req, {(f.server_cpu + f.client_cpu) / duration:.2f} "
+                f"{f.client_cpu * per:.2f} ms/req, "
+                f"{(f.server_cpu + f.client_cpu) / (duration * len(f.rps_each)):.2f} "
                 f"cores; {f.load}"
             )
         if not think:
-            print(f"{'':<14}CPU ratio {cpu_ratio(r):.2f}")
+            rounds = ", ".join(
+                f"{a / f:.2f}" for a, f in zip(r.app.rps_each, r.floor.rps_each, strict=True)
+            )
+            print(f"{'':<14}CPU ratio {cpu_ratio(r):.2f}; ratio of each round {rounds}")
         if r.failures:
             shown = "; ".join(sorted({what for _when, what in r.failures})[:5])
             print(f"    {len(r.failures)} failures: {shown}")
@@ -677,6 +741,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--clients", type=int, default=50, help="concurrent students")
     p.add_argument("--workers", type=int, nargs="+", default=[2, 4])
     p.add_argument("--duration", type=float, default=30.0, help="measured seconds per run")
+    p.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="app and floor runs of each configuration, alternating (app, floor, floor, app)",
+    )
     p.add_argument("--warmup", type=float, default=5.0)
     p.add_argument(
         "--think",
@@ -755,15 +825,19 @@ def main(argv: list[str] | None = None) -> int:
             for workers in args.workers:
                 # Fresh students each run, so no run studies what an earlier one left behind.
                 per_client = 1 + args.spares
-                students = [
-                    [
-                        f"student{(offset + k + args.clients * j) % n_students + 1:05d}"
-                        for j in range(per_client)
-                    ]
-                    for k in range(args.clients)
-                ]
-                offset += args.clients * per_client
-                results.append(run_config(backend, url, workers, students, args, tmp))
+                rounds = []
+                for _round in range(args.rounds):
+                    rounds.append(
+                        [
+                            [
+                                f"student{(offset + k + args.clients * j) % n_students + 1:05d}"
+                                for j in range(per_client)
+                            ]
+                            for k in range(args.clients)
+                        ]
+                    )
+                    offset += args.clients * per_client
+                results.append(run_config(backend, url, workers, rounds, args, tmp))
     finally:
         if results:
             print_results(results, args.clients, args.duration, args.think)
