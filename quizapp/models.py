@@ -6,8 +6,9 @@ keeps no offset and the ``fsrs`` scheduler refuses naive datetimes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeAlias
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -53,7 +54,22 @@ class UTCDateTime(TypeDecorator[datetime]):
 ROLES = ("student", "instructor", "admin")
 
 
-class User(UserMixin, db.Model):
+class _Identity(UserMixin):
+    """What Flask-Login and the templates ask of a user, for a row and for its copy."""
+
+    id: Any
+    role: Any
+    session_version: Any
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_instructor(self) -> bool:
+        return self.role in ("instructor", "admin")
+
+
+class User(_Identity, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -70,12 +86,32 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
 
-    @property
-    def is_instructor(self) -> bool:
-        return self.role in ("instructor", "admin")
+@dataclass(frozen=True)
+class SignedInUser(_Identity):
+    """A read-only copy of the logged-in user's row, made for each web request.
+
+    Flask-Login loads the user at every request. Read with one Core select into this copy,
+    that costs a third of what an ORM object does, and the study loop's requests are short
+    enough for the difference to show (``docs/benchmarks.md``, Load). Services read it as
+    they read a :class:`User` (:data:`AnyUser`); the few that change a user load its row.
+    The password hash is left out: nothing but a password check needs it.
+    """
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    desired_retention: float
+    new_per_day: int
+    reviews_per_day: int
+    timezone: str
+    session_version: int
+    created_at: datetime
+
+
+AnyUser: TypeAlias = User | SignedInUser
+"""A user as services read it: the row (API, CLI) or the web request's copy."""
 
 
 class ApiToken(db.Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 from flask import Flask, Response
 from sqlalchemy import bindparam, select
 
@@ -21,21 +23,25 @@ def init_security(app: Flask) -> None:
     # Login clears the session (a fresh one) and logout bumps the user's session version.
     login_manager.session_protection = "basic"
 
-    from .models import User
+    from .models import SignedInUser, User
 
     # Built once: every request of a logged-in user runs it, and building a statement costs
-    # more than running it (session.get builds one per call).
-    user_by_id = select(User).where(User.id == bindparam("user_id"))
+    # more than running it.
+    users = User.__table__
+    user_by_id = select(*(users.c[f.name] for f in fields(SignedInUser))).where(
+        users.c.id == bindparam("user_id")
+    )
 
     @login_manager.user_loader
-    def load_user(token: str):  # type: ignore[no-untyped-def]
+    def load_user(token: str) -> SignedInUser | None:
         user_id, _, version = token.partition(":")
         if not user_id.isdigit() or not version.isdigit():
             return None
-        user = db.session.execute(user_by_id, {"user_id": int(user_id)}).scalar_one_or_none()
-        if user is None or user.session_version != int(version):
+        row = db.session.connection().execute(user_by_id, {"user_id": int(user_id)}).first()
+        if row is None:
             return None
-        return user
+        user = SignedInUser(*row)
+        return user if user.session_version == int(version) else None
 
     @app.after_request
     def set_headers(response: Response) -> Response:

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 from ..core import generator
 from ..core.bank import BankError
 from ..core.schema import Bank as CoreBank
-from ..models import Bank, User
+from ..models import AnyUser, Bank, User
 from ..services import authoring
 from ..services.banks import parsed_bank
 from .common import api_spec, api_user, bp, token_required
@@ -53,7 +53,7 @@ def instructor() -> User:
     return user
 
 
-def _own_bank(user: User, slug: str) -> Bank:
+def _own_bank(user: AnyUser, slug: str) -> Bank:
     if "\x00" in slug:  # PostgreSQL refuses NUL in a query; no bank id has one
         raise ApiProblem(404, "A bank id holds no NUL characters.")
     try:
@@ -64,7 +64,7 @@ def _own_bank(user: User, slug: str) -> Bank:
         ) from None
 
 
-def _author_bank(user: User, slug: str) -> AuthorBank:
+def _author_bank(user: AnyUser, slug: str) -> AuthorBank:
     return _author_bank_of(next(r for r in authoring.list_banks(user) if r.slug == slug))
 
 
@@ -95,7 +95,7 @@ def _author_bank_of(row: authoring.BankRow) -> AuthorBank:
 # --- check and upload ------------------------------------------------------------------------
 
 
-def _read(user: User, body: BankUpload) -> tuple[CoreBank, authoring.UploadPlan, str | None]:
+def _read(user: AnyUser, body: BankUpload) -> tuple[CoreBank, authoring.UploadPlan, str | None]:
     """The uploaded bank, checked as the upload page checks it, and what importing it does."""
     if body is None:
         raise ApiProblem(

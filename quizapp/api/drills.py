@@ -14,7 +14,7 @@ from spectree import Response as Resp
 
 from .. import clock
 from ..core.questions import Question
-from ..models import Drill, User
+from ..models import AnyUser, Drill
 from ..services import drills as service
 from .common import api_spec, api_user, bp, token_required
 from .drill_schemas import (
@@ -172,7 +172,7 @@ def drill_report(drill_id: int) -> DrillReportOut:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _drill(user: User, drill_id: int) -> Drill:
+def _drill(user: AnyUser, drill_id: int) -> Drill:
     if drill_id > MAX_ID:  # no such row; the database would refuse the number itself
         raise ApiProblem(404, f"You have no drill {drill_id}; GET /api/v1/drills lists yours.")
     try:

@@ -13,7 +13,7 @@ from .. import clock
 from ..core import scheduling
 from ..core.questions import Question
 from ..extensions import db
-from ..models import Bank, Item, Presentation, Review, User
+from ..models import AnyUser, Bank, Item, Presentation, Review
 from ..services import accounts, api_tokens
 from ..services import study as study_service
 from . import stats as stats_service
@@ -217,7 +217,7 @@ def _err(path: str, message: str) -> dict[str, Any]:
     return {"path": path, "message": message}
 
 
-def _presentation_data(user: User, token: str) -> dict[str, Any]:
+def _presentation_data(user: AnyUser, token: str) -> dict[str, Any]:
     try:
         # The token's reader is private to the study service; the API needs the bank it names
         # before it can call submit_answer.
@@ -234,7 +234,7 @@ def _presentation_data(user: User, token: str) -> dict[str, Any]:
         ) from None
 
 
-def _visible_bank(user: User, bank_id: int) -> Bank:
+def _visible_bank(user: AnyUser, bank_id: int) -> Bank:
     bank = db.session.execute(
         study_service.visible_banks_query(user).where(Bank.id == bank_id)
     ).scalar_one_or_none()

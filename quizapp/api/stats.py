@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from ..core import scheduling
 from ..extensions import db
-from ..models import Review, User
+from ..models import AnyUser, Review
 from ..services import statistics, study
 from .schemas import (
     BankSummary,
@@ -43,7 +43,7 @@ def bank_summary(b: study.BankSummary) -> BankSummary:
     )
 
 
-def stats_for(user: User, now: datetime) -> Stats:
+def stats_for(user: AnyUser, now: datetime) -> Stats:
     view = study.home_view(user, now)
     today = scheduling.local_day(now, user.timezone)
     first = today - timedelta(days=WINDOW_DAYS - 1)

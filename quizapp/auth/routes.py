@@ -139,7 +139,7 @@ def settings() -> ResponseReturnValue:
 
     if changing_password and password_form.validate():
         try:
-            accounts.change_password(
+            changed = accounts.change_password(
                 user,
                 password_form.current_password.data or "",
                 password_form.new_password.data or "",
@@ -150,7 +150,7 @@ def settings() -> ResponseReturnValue:
             # The session version moved on: log this browser in again with the new one so it
             # stays logged in, while every other session and remember cookie is refused.
             remember_cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-            login_user(user, remember=remember_cookie in request.cookies)
+            login_user(changed, remember=remember_cookie in request.cookies)
             flash("Password changed. Other devices have been logged out.", "success")
             return redirect(url_for("auth.settings"))
 

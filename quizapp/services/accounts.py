@@ -17,7 +17,7 @@ from .. import passwords
 from ..clock import now
 from ..database import write_transaction
 from ..extensions import db
-from ..models import ROLES, User
+from ..models import ROLES, AnyUser, User
 
 USERNAME_MIN = 3
 USERNAME_MAX = 64
@@ -135,21 +135,24 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def change_password(user: User, current_password: str, new_password: str) -> None:
-    """Set a new password and end every other session (the session version is bumped)."""
-    if not passwords.verify_password(user.password_hash, current_password):
+def change_password(user: AnyUser, current_password: str, new_password: str) -> User:
+    """Set a new password and end every other session (the session version is bumped);
+    returns the changed row, whose session version a new login needs."""
+    row = _row_of(user)
+    if not passwords.verify_password(row.password_hash, current_password):
         raise AccountError("The current password is not correct.", "current_password")
     problem = passwords.password_problem(new_password)
     if problem:
         raise AccountError(problem, "new_password")
     new_hash = passwords.hash_password(new_password)
     with write_transaction():
-        user.password_hash = new_hash
-        user.session_version = user.session_version + 1
+        row.password_hash = new_hash
+        row.session_version = row.session_version + 1
+    return row
 
 
 def update_settings(
-    user: User,
+    user: AnyUser,
     *,
     display_name: str | None,
     desired_retention: float,
@@ -169,12 +172,13 @@ def update_settings(
         raise AccountError(f"Choose a number from 0 to {REVIEWS_PER_DAY_MAX}.", "reviews_per_day")
     if timezone not in timezone_names():
         raise AccountError("Choose a time zone from the list.", "timezone")
+    row = _row_of(user)
     with write_transaction():
-        user.display_name = shown
-        user.desired_retention = desired_retention
-        user.new_per_day = new_per_day
-        user.reviews_per_day = reviews_per_day
-        user.timezone = timezone
+        row.display_name = shown
+        row.desired_retention = desired_retention
+        row.new_per_day = new_per_day
+        row.reviews_per_day = reviews_per_day
+        row.timezone = timezone
 
 
 def set_role(username: str, role: str) -> User:
@@ -188,7 +192,18 @@ def set_role(username: str, role: str) -> User:
     return user
 
 
-def logout(user: User) -> None:
+def logout(user: AnyUser) -> None:
     """Make every cookie issued to ``user`` so far useless (the caller then clears its own)."""
+    row = _row_of(user)
     with write_transaction():
-        user.session_version = user.session_version + 1
+        row.session_version = row.session_version + 1
+
+
+def _row_of(user: AnyUser) -> User:
+    """The user's row, to change it (a web request's user is a read-only copy)."""
+    if isinstance(user, User):
+        return user
+    row = db.session.get(User, user.id)
+    if row is None:
+        raise AccountError("This account no longer exists.", "username")
+    return row

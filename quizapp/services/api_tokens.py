@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from ..database import write_transaction
 from ..extensions import db
-from ..models import ApiToken, User
+from ..models import AnyUser, ApiToken, User
 
 TOKEN_PREFIX = "qz_"
 PREFIX_LENGTH = 8
@@ -61,7 +61,7 @@ def clean_name(name: str | None) -> str:
     return text or DEFAULT_NAME
 
 
-def create_token(user: User, name: str | None, now: datetime) -> NewToken:
+def create_token(user: AnyUser, name: str | None, now: datetime) -> NewToken:
     """A new token for ``user``; the caller shows ``secret`` once and forgets it."""
     label = clean_name(name)
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -79,7 +79,7 @@ def create_token(user: User, name: str | None, now: datetime) -> NewToken:
     return NewToken(token=token, secret=secret)
 
 
-def list_tokens(user: User) -> list[ApiToken]:
+def list_tokens(user: AnyUser) -> list[ApiToken]:
     """The user's tokens, the working ones first, newest first."""
     rows = db.session.execute(
         select(ApiToken)
@@ -89,7 +89,7 @@ def list_tokens(user: User) -> list[ApiToken]:
     return sorted(rows, key=lambda t: t.revoked_at is not None)
 
 
-def revoke_token(user: User, token_id: int, now: datetime) -> ApiToken:
+def revoke_token(user: AnyUser, token_id: int, now: datetime) -> ApiToken:
     """Revoke one of ``user``'s tokens (revoking twice keeps the first time)."""
     with write_transaction():
         token = db.session.get(ApiToken, token_id)

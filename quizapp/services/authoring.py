@@ -28,7 +28,7 @@ from ..core.questions import Question
 from ..core.schema import Bank as CoreBank
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Bank, CourseBank, Fact, Item, ItemState, Review, User
+from ..models import AnyUser, Bank, CourseBank, Fact, Item, ItemState, Review, User
 from .banks import (
     ImportResult,
     answer_hash,
@@ -92,11 +92,11 @@ class NeedsConfirmation(AuthoringError):
 # --- access -----------------------------------------------------------------------------------
 
 
-def can_manage(user: User, row: Bank) -> bool:
+def can_manage(user: AnyUser, row: Bank) -> bool:
     return user.role == "admin" or (row.owner_id is not None and row.owner_id == user.id)
 
 
-def bank_for(user: User, slug: str) -> Bank:
+def bank_for(user: AnyUser, slug: str) -> Bank:
     """The bank if ``user`` owns it (or is an admin); otherwise NotFound, never a hint that a
     bank of someone else exists under that id."""
     row = db.session.execute(select(Bank).where(Bank.slug == slug)).scalar_one_or_none()
@@ -122,7 +122,7 @@ class BankRow:
     updated_at: datetime
 
 
-def list_banks(user: User) -> list[BankRow]:
+def list_banks(user: AnyUser) -> list[BankRow]:
     """The user's banks (an admin: every bank), with their counts, newest change first."""
     where = () if user.role == "admin" else (Bank.owner_id == user.id,)
     return _bank_rows(*where)
@@ -309,7 +309,9 @@ def conflict_message(bank_id: str, csv: bool = False) -> str:
     return f"A bank with id '{bank_id}' already exists; {where}"
 
 
-def plan_upload(user: User, bank: CoreBank, *, filename: str = "", csv: bool = False) -> UploadPlan:
+def plan_upload(
+    user: AnyUser, bank: CoreBank, *, filename: str = "", csv: bool = False
+) -> UploadPlan:
     """What importing ``bank`` would do: create, or update the user's own bank of that id
     (listing the facts whose students' progress would be reset). Refuses a bank id that
     belongs to someone else's bank."""
@@ -325,7 +327,7 @@ def plan_upload(user: User, bank: CoreBank, *, filename: str = "", csv: bool = F
     )
 
 
-def apply_upload(user: User, plan: UploadPlan, document_text: str | None) -> ImportResult:
+def apply_upload(user: AnyUser, plan: UploadPlan, document_text: str | None) -> ImportResult:
     """Import a planned upload: a new bank is a class-only draft owned by ``user``; an
     existing one keeps its owner, status and visibility (re-uploading is editing)."""
     existing = plan.existing
@@ -448,7 +450,7 @@ def validate_content(
 
 
 def save_content(
-    user: User,
+    user: AnyUser,
     row: Bank,
     content: dict[str, Any],
     *,
@@ -516,7 +518,7 @@ def entity_content(row: Bank, key: str) -> dict[str, Any]:
 
 
 def save_fact(
-    user: User,
+    user: AnyUser,
     row: Bank,
     key: str | None,
     values: dict[str, Any],
@@ -540,7 +542,7 @@ def save_fact(
     )
 
 
-def delete_fact(user: User, row: Bank, key: str, *, base_hash: str | None) -> ImportResult:
+def delete_fact(user: AnyUser, row: Bank, key: str, *, base_hash: str | None) -> ImportResult:
     """Remove a fact. Its items are retired, not deleted: the review log keeps pointing at
     them, and students' progress comes back if a fact of that id is added again."""
     content = content_of(row)
@@ -558,7 +560,7 @@ def delete_fact(user: User, row: Bank, key: str, *, base_hash: str | None) -> Im
 
 
 def save_entity(
-    user: User, row: Bank, key: str | None, values: dict[str, Any], *, base_hash: str | None
+    user: AnyUser, row: Bank, key: str | None, values: dict[str, Any], *, base_hash: str | None
 ) -> ImportResult:
     """Add an entity (``key`` None) or replace the fields a form edits on entity ``key``."""
     content = content_of(row)
@@ -573,7 +575,7 @@ def save_entity(
     )
 
 
-def delete_entity(user: User, row: Bank, key: str, *, base_hash: str | None) -> ImportResult:
+def delete_entity(user: AnyUser, row: Bank, key: str, *, base_hash: str | None) -> ImportResult:
     """Remove an entity; refused (InvalidBank naming the facts) while facts refer to it."""
     content = content_of(row)
     entities = content.get("entities") or []
@@ -585,7 +587,7 @@ def delete_entity(user: User, row: Bank, key: str, *, base_hash: str | None) -> 
 
 
 def save_details(
-    user: User,
+    user: AnyUser,
     row: Bank,
     values: dict[str, Any],
     *,
@@ -600,7 +602,9 @@ def save_details(
     )
 
 
-def create_bank(user: User, content: dict[str, Any], *, document_text: str | None) -> ImportResult:
+def create_bank(
+    user: AnyUser, content: dict[str, Any], *, document_text: str | None
+) -> ImportResult:
     """A new bank from the browser: a class-only draft owned by ``user``."""
     slug = content.get("id")
     if isinstance(slug, str) and slug:
@@ -642,7 +646,7 @@ def describe_path(content: dict[str, Any], path: str) -> str:
 # --- publishing and deleting ------------------------------------------------------------------
 
 
-def set_status(user: User, row: Bank, status: str) -> None:
+def set_status(user: AnyUser, row: Bank, status: str) -> None:
     if status not in ("draft", "published"):
         raise AuthoringError(f"Unknown status '{status}'.")
     with write_transaction():
@@ -650,13 +654,13 @@ def set_status(user: User, row: Bank, status: str) -> None:
         row.updated_at = clock_now()
 
 
-def set_public(user: User, row: Bank, public: bool) -> None:
+def set_public(user: AnyUser, row: Bank, public: bool) -> None:
     with write_transaction():
         row.is_public = public
         row.updated_at = clock_now()
 
 
-def delete_bank(user: User, row: Bank) -> str:
+def delete_bank(user: AnyUser, row: Bank) -> str:
     """Delete a bank nobody has reviewed, with its facts, items and states. Returns its
     title. A bank with reviews is refused: its students' history would go with it."""
     bank_id, title = row.id, row.title

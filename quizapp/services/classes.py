@@ -38,7 +38,18 @@ from ..clock import now as clock_now
 from ..core.templates import card_text
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Bank, Course, CourseBank, Enrollment, Fact, Item, ItemState, Review, User
+from ..models import (
+    AnyUser,
+    Bank,
+    Course,
+    CourseBank,
+    Enrollment,
+    Fact,
+    Item,
+    ItemState,
+    Review,
+    User,
+)
 from .banks import parsed_bank
 
 # Capitals and digits without the look-alikes 0/O, 1/I/L: read aloud or copied from a
@@ -99,20 +110,20 @@ def code_problem(code: str) -> str | None:
 # --- permissions -------------------------------------------------------------------------------
 
 
-def require_instructor(user: User) -> None:
+def require_instructor(user: AnyUser) -> None:
     if not user.is_instructor:
         raise Forbidden("Only instructors can manage classes.")
 
 
-def _can_manage(user: User, course: Course) -> bool:
+def _can_manage(user: AnyUser, course: Course) -> bool:
     return user.role == "admin" or (user.is_instructor and course.owner_id == user.id)
 
 
-def _is_member(user: User, course: Course) -> bool:
+def _is_member(user: AnyUser, course: Course) -> bool:
     return db.session.get(Enrollment, {"course_id": course.id, "user_id": user.id}) is not None
 
 
-def managed_class(user: User, course_id: int) -> Course:
+def managed_class(user: AnyUser, course_id: int) -> Course:
     """The class for its teacher's pages: its owner or an admin; NotFound for anyone else
     (another instructor does not learn that the class exists)."""
     require_instructor(user)
@@ -122,7 +133,7 @@ def managed_class(user: User, course_id: int) -> Course:
     return course
 
 
-def class_for_page(user: User, course_id: int) -> tuple[Course, bool]:
+def class_for_page(user: AnyUser, course_id: int) -> tuple[Course, bool]:
     """The class and whether ``user`` manages it (else they are a member); NotFound when the
     user neither manages it nor belongs to it."""
     course = db.session.get(Course, course_id)
@@ -149,7 +160,7 @@ class ClassSummary:
     bank_titles: tuple[str, ...]
 
 
-def taught_classes(user: User) -> list[ClassSummary]:
+def taught_classes(user: AnyUser) -> list[ClassSummary]:
     """The classes ``user`` teaches (every class, for an admin), newest first."""
     if not user.is_instructor:
         return []
@@ -160,7 +171,7 @@ def taught_classes(user: User) -> list[ClassSummary]:
     return _summaries(list(courses.scalars()), published_only=False)
 
 
-def joined_classes(user: User) -> list[ClassSummary]:
+def joined_classes(user: AnyUser) -> list[ClassSummary]:
     """The classes ``user`` has joined, in the order they joined them."""
     courses = db.session.execute(
         select(Course)
@@ -231,7 +242,7 @@ def name_problem(name: str) -> str | None:
     return None
 
 
-def create_class(user: User, name: str) -> Course:
+def create_class(user: AnyUser, name: str) -> Course:
     require_instructor(user)
     problem = name_problem(name)
     if problem:
@@ -249,7 +260,7 @@ def create_class(user: User, name: str) -> Course:
     raise ClassError("Could not find a free join code; please try again.")
 
 
-def regenerate_code(user: User, course_id: int) -> Course:
+def regenerate_code(user: AnyUser, course_id: int) -> Course:
     """A new join code; the old one and its link stop working. Members stay members."""
     for _ in range(_CODE_ATTEMPTS):
         try:
@@ -293,7 +304,7 @@ def class_by_code(code: str) -> Course:
     return course
 
 
-def join_preview(user: User, code: str) -> JoinPreview:
+def join_preview(user: AnyUser, code: str) -> JoinPreview:
     course = class_by_code(code)
     titles = [
         t
@@ -313,7 +324,7 @@ def join_preview(user: User, code: str) -> JoinPreview:
     )
 
 
-def join(user: User, code: str) -> tuple[Course, bool]:
+def join(user: AnyUser, code: str) -> tuple[Course, bool]:
     """Join the class with ``code``; returns the class and whether the user was added (False
     when they already belonged to it: joining twice changes nothing)."""
     try:
@@ -334,7 +345,7 @@ def join(user: User, code: str) -> tuple[Course, bool]:
     return course, True
 
 
-def leave(user: User, course_id: int) -> Course | None:
+def leave(user: AnyUser, course_id: int) -> Course | None:
     """Leave a class; returns it, or None when the user was not in it (leaving twice is
     harmless). Reviews and schedules stay: rejoining picks up where the student was."""
     with write_transaction():
@@ -361,7 +372,7 @@ class BankChoice:
     mine: bool
 
 
-def _attachable_query(user: User):  # type: ignore[no-untyped-def]
+def _attachable_query(user: AnyUser):  # type: ignore[no-untyped-def]
     """Banks ``user`` may attach: their own (draft or published) and published public ones;
     an admin may attach any bank."""
     query = select(Bank)
@@ -372,7 +383,7 @@ def _attachable_query(user: User):  # type: ignore[no-untyped-def]
     return query
 
 
-def attached_banks(course: Course, user: User) -> list[BankChoice]:
+def attached_banks(course: Course, user: AnyUser) -> list[BankChoice]:
     rows = db.session.execute(
         select(Bank)
         .join(CourseBank, CourseBank.bank_id == Bank.id)
@@ -382,7 +393,7 @@ def attached_banks(course: Course, user: User) -> list[BankChoice]:
     return [_choice(b, user) for b in rows]
 
 
-def attachable_banks(course: Course, user: User) -> list[BankChoice]:
+def attachable_banks(course: Course, user: AnyUser) -> list[BankChoice]:
     """Banks the user could attach that are not attached yet: their own first, then by title."""
     attached = select(CourseBank.bank_id).where(CourseBank.course_id == course.id)
     rows = db.session.execute(
@@ -392,11 +403,11 @@ def attachable_banks(course: Course, user: User) -> list[BankChoice]:
     return sorted(choices, key=lambda c: not c.mine)
 
 
-def _choice(bank: Bank, user: User) -> BankChoice:
+def _choice(bank: Bank, user: AnyUser) -> BankChoice:
     return BankChoice(bank.id, bank.slug, bank.title, bank.status, bank.owner_id == user.id)
 
 
-def attach_bank(user: User, course_id: int, bank_id: int) -> tuple[Bank, bool]:
+def attach_bank(user: AnyUser, course_id: int, bank_id: int) -> tuple[Bank, bool]:
     """Attach a bank; returns it and whether it was added (False: it already was)."""
     with write_transaction():
         course = managed_class(user, course_id)
@@ -414,7 +425,7 @@ def attach_bank(user: User, course_id: int, bank_id: int) -> tuple[Bank, bool]:
     return bank, True
 
 
-def detach_bank(user: User, course_id: int, bank_id: int) -> Bank | None:
+def detach_bank(user: AnyUser, course_id: int, bank_id: int) -> Bank | None:
     """Detach a bank; returns it, or None when it was not attached. Students keep their
     progress; they stop seeing the bank unless it is public."""
     with write_transaction():

@@ -25,7 +25,17 @@ from ..core.grading import FLASHCARD_ANSWERS, Grade
 from ..core.questions import QUESTION_TYPES, Question
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Bank, Drill, DrillQuestion, Fact, Item, ItemState, Presentation, Review, User
+from ..models import (
+    AnyUser,
+    Bank,
+    Drill,
+    DrillQuestion,
+    Fact,
+    Item,
+    ItemState,
+    Presentation,
+    Review,
+)
 from . import study
 from .authoring import QUESTION_TYPE_LABELS
 from .banks import parsed_bank
@@ -82,7 +92,7 @@ class BankOption:
     topics: tuple[TopicOption, ...]
 
 
-def bank_options(user: User) -> list[BankOption]:
+def bank_options(user: AnyUser) -> list[BankOption]:
     """The banks the user can study, each with its topics."""
     rows = db.session.execute(study.visible_banks_query(user).order_by(Bank.title)).scalars()
     options = []
@@ -111,7 +121,7 @@ class DrillRequest:
 # --- creating a drill ----------------------------------------------------------------------------
 
 
-def create(user: User, request: DrillRequest, now: datetime, rng: Random | None = None) -> Drill:
+def create(user: AnyUser, request: DrillRequest, now: datetime, rng: Random | None = None) -> Drill:
     """Draw a new drill, or raise InvalidRequest saying which settings to change."""
     rng = rng or Random(secrets.randbits(64))
     banks, topics, found = _checked(user, request)
@@ -148,13 +158,13 @@ def create(user: User, request: DrillRequest, now: datetime, rng: Random | None 
     )
 
 
-def problems(user: User, request: DrillRequest) -> Problems:
+def problems(user: AnyUser, request: DrillRequest) -> Problems:
     """What is wrong with the settings, without drawing anything."""
     return _checked(user, request)[2]
 
 
 def _checked(
-    user: User, request: DrillRequest
+    user: AnyUser, request: DrillRequest
 ) -> tuple[list[Bank], set[tuple[int, str]] | None, Problems]:
     """The chosen banks and topics, and what is wrong with the settings."""
     found = _setting_problems(request)
@@ -181,7 +191,7 @@ def _setting_problems(request: DrillRequest) -> Problems:
     return problems
 
 
-def _chosen_banks(user: User, slugs: tuple[str, ...], problems: Problems) -> list[Bank]:
+def _chosen_banks(user: AnyUser, slugs: tuple[str, ...], problems: Problems) -> list[Bank]:
     if not slugs:
         problems["banks"] = "Choose at least one bank."
         return []
@@ -219,7 +229,7 @@ def _chosen_topics(
 
 
 def _candidates(
-    user: User,
+    user: AnyUser,
     banks: list[Bank],
     topics: set[tuple[int, str]] | None,
     request: DrillRequest,
@@ -251,7 +261,7 @@ def _candidates(
     return [core.Candidate(r.id, r.fact_id, f"{r.bank_id}:{r.topic}", r.type) for r in rows]
 
 
-def _wrong_last_time(user: User, bank_ids: list[int]) -> set[int]:
+def _wrong_last_time(user: AnyUser, bank_ids: list[int]) -> set[int]:
     reviews = db.session.execute(
         select(Review.item_id, Review.answered_at, Review.correct).where(
             Review.user_id == user.id, Review.bank_id.in_(bank_ids)
@@ -297,7 +307,7 @@ def _items_by_id(ids: list[int]) -> dict[int, Item]:
 
 
 def _draw(
-    user: User,
+    user: AnyUser,
     items: list[Item],
     *,
     settings: dict[str, Any],
@@ -350,7 +360,7 @@ def _draw(
 # --- finding a drill -----------------------------------------------------------------------------
 
 
-def get(user: User, drill_id: int) -> Drill:
+def get(user: AnyUser, drill_id: int) -> Drill:
     """The user's own drill; another user's is not found."""
     drill = db.session.execute(
         select(Drill).where(Drill.id == drill_id, Drill.user_id == user.id)
@@ -364,12 +374,12 @@ def is_expired(drill: Drill, now: datetime) -> bool:
     return drill.submitted_at is None and drill.deadline is not None and now > drill.deadline
 
 
-def settle(user: User, drill: Drill, now: datetime) -> bool:
+def settle(user: AnyUser, drill: Drill, now: datetime) -> bool:
     """Submit the drill if its time ran out; True when this call submitted it."""
     return is_expired(drill, now) and submit(user, drill, now, auto=True)
 
 
-def settle_expired(user: User, now: datetime) -> None:
+def settle_expired(user: AnyUser, now: datetime) -> None:
     """Submit every drill of the user whose time ran out (a list must not say "in progress")."""
     expired = db.session.execute(
         select(Drill).where(
@@ -456,7 +466,7 @@ class PageAnswers:
     """All on one page: the browser's measure of the time with focus in each question."""
 
 
-def save_answers(user: User, drill: Drill, page: PageAnswers, now: datetime) -> None:
+def save_answers(user: AnyUser, drill: Drill, page: PageAnswers, now: datetime) -> None:
     """Store the page's answers (all of them or, on any bad one, none) and the time spent.
 
     Raises Closed once the drill is submitted or its time (with a few seconds' grace) is up;
@@ -486,7 +496,7 @@ def save_answers(user: User, drill: Drill, page: PageAnswers, now: datetime) -> 
         submit(user, drill, now, auto=True)
 
 
-def _refuse_if_closed(user: User, drill: Drill, now: datetime) -> None:
+def _refuse_if_closed(user: AnyUser, drill: Drill, now: datetime) -> None:
     if drill.submitted_at is not None:
         raise Closed("This drill has been submitted; its answers can no longer change.")
     if drill.deadline is not None and now > drill.deadline + core.DEADLINE_GRACE:
@@ -546,7 +556,7 @@ def _ms(moment: datetime) -> int:
 # --- submitting ----------------------------------------------------------------------------------
 
 
-def submit(user: User, drill: Drill, now: datetime, *, auto: bool = False) -> bool:
+def submit(user: AnyUser, drill: Drill, now: datetime, *, auto: bool = False) -> bool:
     """Grade every question and close the drill; True when this call did it (once only).
 
     With ``count_as_reviews``, every answered question is also recorded as a study review,
@@ -573,7 +583,7 @@ def submit(user: User, drill: Drill, now: datetime, *, auto: bool = False) -> bo
 
 
 def _record_review(
-    user: User, drill: Drill, dq: DrillQuestion, grade: Grade, now: datetime
+    user: AnyUser, drill: Drill, dq: DrillQuestion, grade: Grade, now: datetime
 ) -> Review:
     presentation = Presentation(
         id=uuid.uuid4().hex,
@@ -671,7 +681,7 @@ class HistoryRow:
     retry_of_id: int | None
 
 
-def history(user: User, now: datetime) -> list[HistoryRow]:
+def history(user: AnyUser, now: datetime) -> list[HistoryRow]:
     """The user's drills, newest first."""
     settle_expired(user, now)
     newest_first = (Drill.created_at.desc(), Drill.id.desc())
@@ -718,7 +728,7 @@ def _status(drill: Drill) -> str:
     return "auto-submitted" if drill.auto_submitted else "submitted"
 
 
-def score_trend(user: User) -> list[tuple[datetime, float]]:
+def score_trend(user: AnyUser) -> list[tuple[datetime, float]]:
     """(submitted at, percent) of every submitted drill, oldest first: for a chart."""
     rows = db.session.execute(
         select(Drill.submitted_at, Drill.score, Drill.max_score)
@@ -731,7 +741,7 @@ def score_trend(user: User) -> list[tuple[datetime, float]]:
 # --- retrying the mistakes ----------------------------------------------------------------------
 
 
-def retry(user: User, drill: Drill, now: datetime, rng: Random | None = None) -> Drill:
+def retry(user: AnyUser, drill: Drill, now: datetime, rng: Random | None = None) -> Drill:
     """A new drill of the questions this one got wrong (partly right and unanswered included),
     with new draws of their options and a time limit scaled to their share."""
     rng = rng or Random(secrets.randbits(64))

@@ -18,7 +18,7 @@ from sqlalchemy import Select, select
 from ..core import scheduling
 from ..core import statistics as stats
 from ..extensions import db
-from ..models import Bank, Fact, Item, ItemState, Review, User
+from ..models import AnyUser, Bank, Fact, Item, ItemState, Review
 from .banks import parsed_bank
 from .study import visible_banks_query
 
@@ -76,7 +76,7 @@ class StudentStatistics:
         )
 
 
-def student_statistics(user: User, now: datetime) -> StudentStatistics:
+def student_statistics(user: AnyUser, now: datetime) -> StudentStatistics:
     tz = user.timezone
     today = scheduling.local_day(now, tz)
     visible_ids = visible_banks_query(user).with_only_columns(Bank.id)
@@ -96,7 +96,7 @@ def student_statistics(user: User, now: datetime) -> StudentStatistics:
 
 
 def _logged_reviews(
-    user: User, today: date, visible_ids: Select[tuple[int]]
+    user: AnyUser, today: date, visible_ids: Select[tuple[int]]
 ) -> list[stats.LoggedReview]:
     since = scheduling.day_start(stats.window_start(today), user.timezone)
     rows = db.session.execute(
@@ -119,7 +119,7 @@ class _StartedRow:
     item: stats.StartedItem
 
 
-def _started_items(user: User, visible_ids: Select[tuple[int]]) -> list[_StartedRow]:
+def _started_items(user: AnyUser, visible_ids: Select[tuple[int]]) -> list[_StartedRow]:
     rows = db.session.execute(
         select(
             ItemState.bank_id,

@@ -33,6 +33,7 @@ from ..core.questions import Question
 from ..database import write_transaction
 from ..extensions import db
 from ..models import (
+    AnyUser,
     Bank,
     CourseBank,
     DailyCounter,
@@ -41,7 +42,6 @@ from ..models import (
     ItemState,
     Presentation,
     Review,
-    User,
 )
 from .banks import parsed_bank
 from .counters import bump_daily_counter
@@ -73,7 +73,7 @@ def _visible_to(user_id: Any) -> Any:
     ) | (Bank.owner_id == user_id)
 
 
-def visible_banks_query(user: User) -> Any:
+def visible_banks_query(user: AnyUser) -> Any:
     """Banks a user may study: published banks that are public or attached to one of the
     user's classes, and the user's own banks (an instructor trying a draft)."""
     return select(Bank).where(_visible_to(user.id))
@@ -233,7 +233,7 @@ def _conn() -> Connection:
     return db.session.connection()
 
 
-def get_bank_for(user: User, slug: str) -> Bank:
+def get_bank_for(user: AnyUser, slug: str) -> Bank:
     bank = db.session.execute(
         _SQL.bank_by_slug, {"user_id": user.id, "slug": slug}
     ).scalar_one_or_none()
@@ -262,7 +262,7 @@ class HomeView:
     new_left: int
 
 
-def home_view(user: User, now: datetime) -> HomeView:
+def home_view(user: AnyUser, now: datetime) -> HomeView:
     limits = daily_limits(user, now)
     banks = db.session.execute(visible_banks_query(user).order_by(Bank.title)).scalars().all()
     summaries = [_summary(user, b, now, limits) for b in banks]
@@ -275,7 +275,7 @@ def home_view(user: User, now: datetime) -> HomeView:
     )
 
 
-def _summary(user: User, bank: Bank, now: datetime, limits: scheduling.Limits) -> BankSummary:
+def _summary(user: AnyUser, bank: Bank, now: datetime, limits: scheduling.Limits) -> BankSummary:
     states = (
         select(ItemState.state, ItemState.due)
         .join(Item, Item.id == ItemState.item_id)
@@ -309,7 +309,7 @@ def _summary(user: User, bank: Bank, now: datetime, limits: scheduling.Limits) -
     )
 
 
-def _reviews_since(user: User, start: datetime) -> int:
+def _reviews_since(user: AnyUser, start: datetime) -> int:
     return (
         db.session.scalar(
             select(func.count())
@@ -320,7 +320,7 @@ def _reviews_since(user: User, start: datetime) -> int:
     )
 
 
-def _review_days(user: User, today: Any) -> list[Any]:
+def _review_days(user: AnyUser, today: Any) -> list[Any]:
     # Every rating upserts its day's counter row, so the counters list the days with reviews
     # without reading the (much larger) review log.
     since = today - timedelta(days=3660)
@@ -333,7 +333,7 @@ def _review_days(user: User, today: Any) -> list[Any]:
     )
 
 
-def daily_limits(user: User, now: datetime) -> scheduling.Limits:
+def daily_limits(user: AnyUser, now: datetime) -> scheduling.Limits:
     today = scheduling.local_day(now, user.timezone)
     done = _conn().execute(_SQL.day_counts, {"user_id": user.id, "day": today}).one_or_none()
     new_done, reviews_done = done if done is not None else (0, 0)
@@ -353,7 +353,7 @@ class QueueCounts:
     learning: int
 
 
-def queue_for(user: User, bank: Bank, now: datetime) -> list[Any]:
+def queue_for(user: AnyUser, bank: Bank, now: datetime) -> list[Any]:
     """The student's queue for a bank (rows with item_id, fact_id, state, due_now, key)."""
     limits = daily_limits(user, now)
     mine = {"user_id": user.id, "bank_id": bank.id}
@@ -397,7 +397,9 @@ def n_options() -> int:
     return int(current_app.config.get("QUESTION_OPTIONS", 4))
 
 
-def next_question(user: User, bank: Bank, now: datetime, rng: Random | None = None) -> Shown | None:
+def next_question(
+    user: AnyUser, bank: Bank, now: datetime, rng: Random | None = None
+) -> Shown | None:
     queue = queue_for(user, bank, now)
     if not queue:
         return None
@@ -427,7 +429,7 @@ def _render_key(bank: Bank, item_key: str, seed: int) -> Question:
     return generator.render_item(core_bank, item_key, Random(seed), n_options=n_options(), ctx=ctx)
 
 
-def next_due(user: User, bank: Bank) -> datetime | None:
+def next_due(user: AnyUser, bank: Bank) -> datetime | None:
     return db.session.scalar(
         select(func.min(ItemState.due)).where(
             ItemState.user_id == user.id, ItemState.bank_id == bank.id
@@ -438,7 +440,7 @@ def next_due(user: User, bank: Bank) -> datetime | None:
 # --- answering ---------------------------------------------------------------------------------
 
 
-def read_token(user: User, token: str) -> dict[str, Any]:
+def read_token(user: AnyUser, token: str) -> dict[str, Any]:
     try:
         data = _serializer().loads(token, max_age=int(TOKEN_MAX_AGE.total_seconds()))
     except BadSignature as exc:
@@ -451,7 +453,7 @@ def read_token(user: User, token: str) -> dict[str, Any]:
 
 
 def submit_answer(
-    user: User, bank: Bank, token: str, answer: list[str], duration_ms: int | None, now: datetime
+    user: AnyUser, bank: Bank, token: str, answer: list[str], duration_ms: int | None, now: datetime
 ) -> str:
     """Grade an answer to a shown question and return the presentation id.
 
@@ -532,21 +534,21 @@ def _grade_dict(result: grading.Grade) -> dict[str, Any]:
     }
 
 
-def bank_slug_of_presentation(user: User, pid: str) -> str:
+def bank_slug_of_presentation(user: AnyUser, pid: str) -> str:
     slug = db.session.scalar(_SQL.bank_slug_of_presentation, {"pid": pid, "user_id": user.id})
     if slug is None:
         raise NotFound("No such answered question.")
     return slug
 
 
-def get_presentation(user: User, pid: str) -> Presentation:
+def get_presentation(user: AnyUser, pid: str) -> Presentation:
     p = db.session.get(Presentation, pid)
     if p is None or p.user_id != user.id:
         raise NotFound("No such answered question.")
     return p
 
 
-def get_presentation_and_bank(user: User, pid: str) -> tuple[Presentation, Bank]:
+def get_presentation_and_bank(user: AnyUser, pid: str) -> tuple[Presentation, Bank]:
     """An answered question of the user's and its bank, in one query."""
     row = db.session.execute(
         _SQL.presentation_and_bank, {"pid": pid, "user_id": user.id}
@@ -573,7 +575,7 @@ class RatedView:
     next_due: datetime
 
 
-def rating_choices(user: User, p: Presentation, now: datetime) -> list[RatingChoice]:
+def rating_choices(user: AnyUser, p: Presentation, now: datetime) -> list[RatingChoice]:
     card = _conn().execute(_SQL.card, {"user_id": user.id, "item_id": p.item_id}).one_or_none()
     intervals = scheduling.preview_intervals(_scheduler(user), _card_of(card, now), now)
     suggested = scheduling.default_rating(p.correct is not False) if p.correct is not None else None
@@ -603,7 +605,7 @@ def _rating(value: int) -> Rating:
         raise StudyError(CHOOSE_A_RATING) from exc
 
 
-def rate(user: User, pid: str, rating: int, now: datetime) -> Review:
+def rate(user: AnyUser, pid: str, rating: int, now: datetime) -> Review:
     """Record one review: the log row, the new FSRS state and the daily counters, at once."""
     rated = _rate(user, pid, _rating(rating), now)
     review = db.session.get(Review, rated.review_id)
@@ -611,7 +613,7 @@ def rate(user: User, pid: str, rating: int, now: datetime) -> Review:
     return review
 
 
-def rate_and_find_bank(user: User, pid: str, rating: int, now: datetime) -> str:
+def rate_and_find_bank(user: AnyUser, pid: str, rating: int, now: datetime) -> str:
     """Record one review as :func:`rate` does; returns the slug of the question's bank, where
     studying goes on. Someone else's presentation is NotFound even with a wrong rating."""
     try:
@@ -628,7 +630,7 @@ class _Rated:
     bank_slug: str
 
 
-def _rate(user: User, pid: str, rating: Rating, now: datetime) -> _Rated:
+def _rate(user: AnyUser, pid: str, rating: Rating, now: datetime) -> _Rated:
     # Read before the write transaction, whose opening commit expires `user`: reading them
     # inside would select the user again while holding the write lock.
     user_id, timezone = user.id, user.timezone
@@ -749,7 +751,7 @@ def _write_review(conn: Connection, user_id: int, pid: str, row: Any, outcome: _
     return review_id
 
 
-def _record(user: User, p: Presentation, rating: Rating, now: datetime) -> Review:
+def _record(user: AnyUser, p: Presentation, rating: Rating, now: datetime) -> Review:
     """Record a review of ``p`` through the ORM, in the caller's write transaction.
 
     The web loop's ``_rate`` stores the same outcome with Core statements; this one serves
@@ -796,7 +798,7 @@ def _record(user: User, p: Presentation, rating: Rating, now: datetime) -> Revie
     return review
 
 
-def _state_of(user: User, item_id: int) -> ItemState | None:
+def _state_of(user: AnyUser, item_id: int) -> ItemState | None:
     return db.session.execute(
         select(ItemState).where(ItemState.user_id == user.id, ItemState.item_id == item_id)
     ).scalar_one_or_none()
@@ -816,7 +818,7 @@ def _card_of(state: Any, now: datetime) -> Any:
     )
 
 
-def _scheduler(user: User) -> Any:
+def _scheduler(user: AnyUser) -> Any:
     return scheduling.make_scheduler(
         user.desired_retention, fuzz=bool(current_app.config.get("FSRS_FUZZ", True))
     )
@@ -833,7 +835,7 @@ class LeechView:
     lapses: int
 
 
-def leeches(user: User) -> list[LeechView]:
+def leeches(user: AnyUser) -> list[LeechView]:
     rows = db.session.execute(
         select(ItemState, Item, Bank)
         .join(Item, Item.id == ItemState.item_id)

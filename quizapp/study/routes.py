@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from ..clock import now
 from ..core.questions import Question
-from ..models import User
+from ..models import AnyUser
 from ..services import study as service
 from . import bp
 
@@ -24,10 +24,10 @@ class ResultView:
     score: float | None
 
 
-def _me() -> User:
+def _me() -> AnyUser:
     # The user itself rather than the proxy: the services read its attributes often, and
     # every read through current_user looks the user up again in the request context.
-    user: User = current_user._get_current_object()
+    user: AnyUser = current_user._get_current_object()
     return user
 
 
@@ -45,7 +45,7 @@ def home() -> str:
     )
 
 
-def _bank_or_404(user: User, slug: str) -> Any:
+def _bank_or_404(user: AnyUser, slug: str) -> Any:
     try:
         return service.get_bank_for(user, slug)
     except service.NotFound:
