@@ -885,18 +885,23 @@ class _CycleServer:
         self.process.wait(timeout=60)
 
 
-def serve_cycles(args: argparse.Namespace) -> int:
-    """``--serve``: say which quizapp is imported and the student ids, then run one cycle per
-    student id read from stdin, answering each with that cycle's samples as one JSON line."""
-    clock = None if args.real_clock else FakeClock(NOW)
-    app = create_app(app_config(args.db.resolve(), clock))
+def student_ids(app: Flask) -> list[int]:
     with app.app_context():
-        user_ids = list(
+        ids = list(
             db.session.execute(select(User.id).where(User.role == "student").order_by(User.id))
             .scalars()
             .all()
         )
         db.session.remove()
+    return ids
+
+
+def serve_cycles(args: argparse.Namespace) -> int:
+    """``--serve``: say which quizapp is imported and the student ids, then run one cycle per
+    student id read from stdin, answering each with that cycle's samples as one JSON line."""
+    clock = None if args.real_clock else FakeClock(NOW)
+    app = create_app(app_config(args.db.resolve(), clock))
+    user_ids = student_ids(app)
     print(json.dumps({"quizapp": quizapp.__file__, "user_ids": user_ids}), flush=True)
     cycle = Cycle(app)
     try:
@@ -1082,13 +1087,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             build_database(db_path, args)
         app = create_app(app_config(db_path, FakeClock(NOW)))
-        with app.app_context():
-            user_ids = list(
-                db.session.execute(select(User.id).where(User.role == "student").order_by(User.id))
-                .scalars()
-                .all()
-            )
-            db.session.remove()
+        user_ids = student_ids(app)
         rng = random.Random(args.seed)
         print(
             f"\nmeasuring {args.samples} cycles after {args.warmup} warm-up ones, clock at "
