@@ -484,9 +484,12 @@ class Run:
 
 def figures(runs: list[Run], duration: float) -> Figures:
     """The figures of one side (app or floor) over all its runs' windows together."""
-    inside = [
-        r for run in runs for r in run.log.requests if run.start <= r[0] <= run.start + duration
-    ]
+
+    def in_window(run: Run, t: float) -> bool:
+        return run.start <= t <= run.start + duration
+
+    each = [[r for r in run.log.requests if in_window(run, r[0])] for run in runs]
+    inside = [r for requests in each for r in requests]
     ms = sorted(r[1] * 1000 for r in inside)
     kinds: dict[str, list[float]] = {}
     for _done, seconds, kind, _ok in inside:
@@ -495,28 +498,17 @@ def figures(runs: list[Run], duration: float) -> Figures:
     seconds = duration * len(runs)
     return Figures(
         rps=len(inside) / seconds,
-        steps=sum(
-            1 for run in runs for t in run.log.steps if run.start <= t <= run.start + duration
-        )
-        / seconds,
+        steps=sum(1 for run in runs for t in run.log.steps if in_window(run, t)) / seconds,
         p50=percentile(ms, 50) if ms else float("nan"),
         p95=percentile(ms, 95) if ms else float("nan"),
         p99=percentile(ms, 99) if ms else float("nan"),
-        errors=sum(
-            1
-            for run in runs
-            for when, _what in run.log.failures
-            if run.start <= when <= run.start + duration
-        ),
+        errors=sum(1 for run in runs for when, _what in run.log.failures if in_window(run, when)),
         requests=len(inside),
         by_kind=by_kind,
         server_cpu=sum(run.cpu[0] for run in runs),
         client_cpu=sum(run.cpu[1] for run in runs),
         load=runs[-1].load,
-        rps_each=[
-            sum(1 for r in run.log.requests if run.start <= r[0] <= run.start + duration) / duration
-            for run in runs
-        ],
+        rps_each=[len(requests) / duration for requests in each],
     )
 
 
