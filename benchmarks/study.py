@@ -51,6 +51,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import cProfile
 import io
 import json
@@ -114,11 +115,13 @@ SCAN_RE = re.compile(r"^SCAN (\w+)(?: AS \w+)?(.*)$")
 # --- set-up ------------------------------------------------------------------------------------
 
 
-def app_config(db_path: Path, clock: FakeClock | None) -> dict[str, object]:
+def app_config(
+    db_path: Path, clock: FakeClock | None, database_url: str | None = None
+) -> dict[str, object]:
     return {
         "TESTING": True,  # errors propagate: a broken request stops the run instead of a 500
         "SECRET_KEY": SECRET_KEY,
-        "DATABASE_URL": f"sqlite:///{db_path}",
+        "DATABASE_URL": database_url or f"sqlite:///{db_path}",
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,  # only the auth routes are limited; avoids its warning
         "CLOCK": clock,
@@ -398,6 +401,34 @@ def file_size(db_path: Path) -> int:
 # --- measuring ---------------------------------------------------------------------------------
 
 
+class BackendCpu:
+    """CPU time used by the PostgreSQL server processes of an app's connections.
+
+    On one machine the database server's work is part of a request's cost, and on
+    PostgreSQL it is done in other processes than the app's: their CPU time is read from
+    ``/proc`` (each connection's backend, recorded when it connects). Zero on SQLite.
+    """
+
+    def __init__(self, app: Flask) -> None:
+        self.pids: set[int] = set()
+        with app.app_context():
+            engine = db.engine
+        if engine.dialect.name == "postgresql":
+            event.listen(engine, "connect", self._on_connect)
+            engine.dispose()  # connections made before the listener have no pid recorded
+
+    def _on_connect(self, dbapi_conn: Any, _record: Any) -> None:
+        self.pids.add(dbapi_conn.info.backend_pid)
+
+    def seconds(self) -> float:
+        ticks = 0
+        for pid in self.pids:
+            with contextlib.suppress(OSError):
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+
 class SqlMeter:
     """Counts the statements a request runs and the time spent in the driver."""
 
@@ -458,8 +489,13 @@ STEP_LABELS = {
 
 
 def login(app: Flask, client: FlaskClient, user_id: int) -> None:
-    """Log the client in without a password, as ``tests/helpers.login_as`` does."""
-    with app.app_context():
+    """Log the client in without a password, as ``tests/helpers.login_as`` does.
+
+    In a request context, as the app's own reads are: on PostgreSQL they then run with no
+    transaction, and no ROLLBACK between the measured requests clears the connection's
+    prepared statements (psycopg forgets them at every rollback).
+    """
+    with app.test_request_context():
         user = db.session.get(User, user_id)
         assert user is not None
         token = user.get_id()
@@ -822,6 +858,7 @@ def compare_trees(args: argparse.Namespace) -> int:
     """
     trees = {"before": args.ab.resolve(), "after": ROOT}
     merged: dict[str, dict[str, list[Sample]]] = {v: {s: [] for s in STEPS} for v in trees}
+    backend_ms = dict.fromkeys(trees, 0.0)
     servers = {v: _CycleServer(args, tree) for v, tree in trees.items()}
     try:
         user_ids = servers["before"].user_ids
@@ -831,16 +868,23 @@ def compare_trees(args: argparse.Namespace) -> int:
         for n in range(args.warmup + total):
             order = list(trees) if n % 2 == 0 else list(reversed(trees))
             for k, version in enumerate(order):
-                sample = servers[version].cycle(students[2 * n + k])
+                sample, backend = servers[version].cycle(students[2 * n + k])
                 if n >= args.warmup:
                     for step, rows in sample.items():
                         merged[version][step] += [Sample(*row) for row in rows]
+                    backend_ms[version] += backend
             if n >= args.warmup and (n - args.warmup + 1) % args.samples == 0:
                 print(f"  {(n - args.warmup + 1)} cycles of each done; {load()}", flush=True)
     finally:
         for server in servers.values():
             server.close()
     print_comparison(merged, trees, args)
+    if any(backend_ms.values()):
+        b, a = (backend_ms[v] / total for v in trees)
+        print(
+            f"PostgreSQL backends' CPU per cycle (all its requests; /proc, 10 ms ticks, "
+            f"summed over the run): before {b:.2f} ms, after {a:.2f} ms, {(a - b) / b:+.0%}"
+        )
     return 0
 
 
@@ -851,6 +895,8 @@ class _CycleServer:
         command = [sys.executable, __file__, "--db", str(args.db), "--reuse", "--serve"]
         if args.real_clock:
             command.append("--real-clock")
+        if args.database_url:
+            command += ["--database-url", args.database_url]
         self.process = subprocess.Popen(
             command,
             env={**os.environ, "PYTHONPATH": str(tree)},
@@ -865,12 +911,14 @@ class _CycleServer:
             raise SystemExit(f"{tree}: imported {hello['quizapp']}, not {expected}")
         self.user_ids: list[int] = hello["user_ids"]
 
-    def cycle(self, user_id: int) -> dict[str, list[list[float]]]:
+    def cycle(self, user_id: int) -> tuple[dict[str, list[list[float]]], float]:
+        """One cycle's samples per step, and the CPU its database server processes used
+        (PostgreSQL backends; 0 on SQLite, whose work is in the samples' own CPU time)."""
         assert self.process.stdin is not None
         self.process.stdin.write(f"{user_id}\n")
         self.process.stdin.flush()
-        samples: dict[str, list[list[float]]] = json.loads(self._read())
-        return samples
+        answer = json.loads(self._read())
+        return answer["steps"], answer["backend_ms"]
 
     def _read(self) -> str:
         assert self.process.stdout is not None
@@ -900,10 +948,11 @@ def serve_cycles(args: argparse.Namespace) -> int:
     """``--serve``: say which quizapp is imported and the student ids, then run one cycle per
     student id read from stdin, answering each with that cycle's samples as one JSON line."""
     clock = None if args.real_clock else FakeClock(NOW)
-    app = create_app(app_config(args.db.resolve(), clock))
+    app = create_app(app_config(args.db.resolve(), clock, args.database_url))
     user_ids = student_ids(app)
     print(json.dumps({"quizapp": quizapp.__file__, "user_ids": user_ids}), flush=True)
     cycle = Cycle(app)
+    backends = BackendCpu(app)
     try:
         times: dict[str, list[list[float]]] = {}
 
@@ -914,8 +963,10 @@ def serve_cycles(args: argparse.Namespace) -> int:
 
         for line in sys.stdin:
             times.clear()
+            before = backends.seconds()
             cycle.run(int(line), record)
-            print(json.dumps(times), flush=True)
+            backend_ms = (backends.seconds() - before) * 1000
+            print(json.dumps({"steps": times, "backend_ms": backend_ms}), flush=True)
     finally:
         cycle.close()
     return 0
@@ -1025,10 +1076,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="--ab: the app reads the system clock, as under benchmarks/load.py, where every "
         "card of the fill is long overdue, instead of the fill's own 'now'",
     )
+    p.add_argument(
+        "--database-url",
+        help="run the app over this database instead of the --db file, e.g. the PostgreSQL "
+        "copy benchmarks/load.py makes (with --reuse and --no-plans, or --ab)",
+    )
     p.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.reuse and args.db is None:
         p.error("--reuse needs --db")
+    if args.database_url and not (args.reuse and (args.no_plans or args.ab or args.serve)):
+        p.error("--database-url needs --reuse, and --no-plans or --ab (plans are SQLite's)")
     if args.ab and not args.reuse:
         p.error("--ab needs --db PATH --reuse (a filled database)")
     if args.ab and not (args.ab / "quizapp" / "__init__.py").exists():
@@ -1086,7 +1144,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"reusing {db_path} ({file_size(db_path) / 2**20:,.0f} MiB), no fill")
         else:
             build_database(db_path, args)
-        app = create_app(app_config(db_path, FakeClock(NOW)))
+        app = create_app(app_config(db_path, FakeClock(NOW), args.database_url))
         user_ids = student_ids(app)
         rng = random.Random(args.seed)
         print(
