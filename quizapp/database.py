@@ -1,9 +1,15 @@
-"""Engine set-up: SQLite PRAGMAs and write transactions that begin IMMEDIATE.
+"""Engine set-up: SQLite PRAGMAs, write transactions that begin IMMEDIATE, and reads with no
+transaction around them on PostgreSQL.
 
-pysqlite's own transaction handling is switched off so that SQLAlchemy's ``begin`` event
-decides how each transaction starts: plain reads begin DEFERRED (WAL readers never block),
-and services that write open their transaction with :func:`write_transaction`, which begins
-IMMEDIATE so two writers queue on ``busy_timeout`` instead of failing with SQLITE_BUSY.
+The drivers' own transaction handling is switched off so that SQLAlchemy's ``begin`` event
+decides how each transaction starts. On SQLite plain reads begin DEFERRED (WAL readers never
+block), and services that write open their transaction with :func:`write_transaction`, which
+begins IMMEDIATE so two writers queue on ``busy_timeout`` instead of failing with
+SQLITE_BUSY. On PostgreSQL a web request's reads run without ``BEGIN``: at READ COMMITTED
+every statement takes its own snapshot inside a transaction too, so a transaction around reads
+buys nothing and costs two round trips (``BEGIN``, ``ROLLBACK``) a request. Its writes all go
+through :func:`write_transaction` (the one place that commits), which begins explicitly;
+outside requests (migrations, the CLI, scripts) every transaction begins as usual.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from flask import Flask
+from flask import Flask, has_request_context
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -23,6 +29,7 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 # truncates it back to this, so a busy day does not leave a large file behind.
 SQLITE_JOURNAL_SIZE_LIMIT = 64 * 1024 * 1024
 _BEGIN_OPTION = "quizapp_sqlite_begin"
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE, without importing psycopg on SQLite
 
 
 def init_database(app: Flask) -> None:
@@ -30,6 +37,8 @@ def init_database(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine, app.config.get("SQLITE_SYNCHRONOUS", "NORMAL"))
+        elif engine.dialect.name == "postgresql":
+            _configure_postgresql(engine)
 
 
 def _configure_sqlite(engine: Engine, synchronous: str) -> None:
@@ -57,24 +66,65 @@ def _configure_sqlite(engine: Engine, synchronous: str) -> None:
     engine._quizapp_configured = True  # type: ignore[attr-defined]
 
 
+def _configure_postgresql(engine: Engine) -> None:
+    if getattr(engine, "_quizapp_configured", False):
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # psycopg then sends no BEGIN of its own; its commit() and rollback() still end a
+        # transaction begun explicitly (they act on the server's transaction status).
+        dbapi_conn.autocommit = True
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if not has_request_context():
+            conn.exec_driver_sql("BEGIN")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_write(
+        conn: Any, _cursor: Any, sql: str, _params: Any, _context: Any, _many: bool
+    ) -> None:
+        # Anything but a plain SELECT outside write_transaction (no write is meant to be)
+        # still runs in a transaction, which the request's end rolls back as before, instead
+        # of committing on its own.
+        if not sql.startswith("SELECT"):
+            _begin_postgresql(conn)
+
+    engine.dispose()
+    engine._quizapp_configured = True  # type: ignore[attr-defined]
+
+
+def _begin_postgresql(connection: Any) -> None:
+    """BEGIN on the server unless a transaction is open there already."""
+    dbapi_conn = connection.connection.dbapi_connection
+    if dbapi_conn.info.transaction_status == _PG_IDLE:
+        dbapi_conn.execute("BEGIN")
+
+
 @contextmanager
 def write_transaction() -> Iterator[None]:
     """One write transaction: commits at the end, rolls back on any error.
 
     On SQLite it begins IMMEDIATE. A request has usually read already (its user, at least),
     so a transaction is open: on SQLite its read transaction is ended and an IMMEDIATE one
-    begun on the same connection; on PostgreSQL, which has no IMMEDIATE, the writes go on in
-    the open transaction. Committing and beginning through the ORM instead would give the
-    connection back to the pool and take it again, at every write. Either way loaded objects
-    are expired, as a commit would, so what is read from here on is read under the lock.
+    begun on the same connection; on PostgreSQL, which has no IMMEDIATE, a request's reads ran
+    with no transaction, and one begins here. Committing and beginning through the ORM
+    instead would give the connection back to the pool and take it again, at every write.
+    Either way loaded objects are expired, as a commit would, so what is read from here on is
+    read under the lock.
     """
     session = db.session()
     if not session.in_transaction():
-        session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
+        connection = session.connection(execution_options={_BEGIN_OPTION: "IMMEDIATE"})
+        if connection.dialect.name == "postgresql":
+            _begin_postgresql(connection)
     else:
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            _begin_postgresql(connection)  # before the flush, so pending objects are in it
         session.flush()
         session.expire_all()
-        connection = session.connection()
         if connection.dialect.name == "sqlite":
             connection.exec_driver_sql("COMMIT")
             connection.exec_driver_sql("BEGIN IMMEDIATE")
