@@ -38,9 +38,16 @@ def _upsert(insert: Callable[[Any], Any]) -> Any:
 _UPSERTS = {"postgresql": _upsert(postgresql.insert), "sqlite": _upsert(sqlite.insert)}
 
 
+def daily_counter_upsert(dialect_name: str) -> Any:
+    """The upsert statement, with parameters ``u`` (user id), ``d`` (day), ``n`` and ``r``
+    (new and review counts to add), for a caller that runs it as part of another."""
+    return _UPSERTS["postgresql" if dialect_name == "postgresql" else "sqlite"]
+
+
 def bump_daily_counter(
     conn: Connection, user_id: int, day: date, *, new: int, reviews: int
 ) -> None:
     """Add to a student's counts for a day, on ``conn`` (the session's, in its transaction)."""
-    upsert = _UPSERTS["postgresql" if conn.dialect.name == "postgresql" else "sqlite"]
-    conn.execute(upsert, {"u": user_id, "d": day, "n": new, "r": reviews})
+    conn.execute(
+        daily_counter_upsert(conn.dialect.name), {"u": user_id, "d": day, "n": new, "r": reviews}
+    )
