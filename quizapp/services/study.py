@@ -28,6 +28,7 @@ from sqlalchemy import (
     Integer,
     and_,
     bindparam,
+    case,
     cast,
     exists,
     false,
@@ -121,10 +122,28 @@ class _SQL:
     day_counts = select(_counters.c.new_count, _counters.c.review_count).where(
         _counters.c.user_id == bindparam("user_id"), _counters.c.day == bindparam("day")
     )
-    # The queue's rows, as scheduling.order_queue takes them: the started items due by the
-    # horizon in due order, then at most ``limit`` new ones in bank order, in one statement
-    # (one round trip fewer on PostgreSQL). Whether each is due now is worked out here, so
-    # no due time is converted to Python for each of a student's cards.
+    # Everything the queue needs, in one statement (each statement saved is a round trip
+    # and SQLAlchemy's own work per statement): the queue's rows, as scheduling.order_queue
+    # takes them, the started items due by the horizon in due order (kind 0), then new ones
+    # in bank order (kind 1), as many as the new limit left today may need; then the items
+    # the student answered today (kind 2, for burying siblings); and on every row the day's
+    # counts. Whether each card is due now is worked out here, so no due time is converted
+    # to Python for each of a student's cards.
+    _new_done = func.coalesce(
+        select(_counters.c.new_count)
+        .where(_counters.c.user_id == bindparam("user_id"), _counters.c.day == bindparam("day"))
+        .scalar_subquery(),
+        0,
+    )
+    _reviews_done = func.coalesce(
+        select(_counters.c.review_count)
+        .where(_counters.c.user_id == bindparam("user_id"), _counters.c.day == bindparam("day"))
+        .scalar_subquery(),
+        0,
+    )
+    _new_left = bindparam("new_per_day", type_=Integer) - _new_done
+    # Siblings are buried, so more than new_left candidates may be needed to fill the limit.
+    _new_candidates = case((_new_left > 0, _new_left * 8 + 40), else_=0)
     _started_due = (
         select(
             _states.c.item_id,
@@ -164,28 +183,45 @@ class _SQL:
             ),
         )
         .order_by(_items.c.position)
-        .limit(bindparam("limit"))
+        .limit(_new_candidates)
         .subquery()
     )
-    _queue_rows = union_all(_started_due, select(_never_started)).subquery()
+    _answered_today = select(
+        _reviews.c.item_id,
+        _reviews.c.fact_id,
+        cast(null(), Integer).label("state"),
+        false().label("due_now"),
+        cast(null(), _items.c.key.type).label("key"),
+        literal_column("2").label("kind"),
+        cast(null(), _states.c.due.type).label("due"),
+        cast(null(), Integer).label("position"),
+    ).where(
+        _reviews.c.user_id == bindparam("user_id"),
+        _reviews.c.answered_at >= bindparam("since"),
+        _reviews.c.bank_id == bindparam("bank_id"),
+    )
+    _queue_rows = union_all(_started_due, select(_never_started), _answered_today).subquery()
     queue_rows = select(
         _queue_rows.c.item_id,
         _queue_rows.c.fact_id,
         _queue_rows.c.state,
         _queue_rows.c.due_now,
         _queue_rows.c.key,
+        _queue_rows.c.kind,
+        _new_done.label("new_done"),
+        _reviews_done.label("reviews_done"),
     ).order_by(_queue_rows.c.kind, _queue_rows.c.due, _queue_rows.c.position, _queue_rows.c.item_id)
-    answered_since = select(_reviews.c.fact_id, _reviews.c.item_id).where(
-        _reviews.c.user_id == bindparam("user_id"),
-        _reviews.c.answered_at >= bindparam("since"),
-        _reviews.c.bank_id == bindparam("bank_id"),
-    )
     presentation_exists = select(_presentations.c.id).where(_presentations.c.id == bindparam("pid"))
     # For an answer: whether it was stored already (sent twice), and the item it answers.
-    answer_context = select(
+    _answer_context = (
         exists().where(_presentations.c.id == bindparam("pid")).label("answered"),
         select(_items.c.key).where(_items.c.id == bindparam("item_id")).scalar_subquery(),
         select(_items.c.active).where(_items.c.id == bindparam("item_id")).scalar_subquery(),
+    )
+    answer_context = select(*_answer_context)
+    # The same with the bank it is answered in, found by slug as bank_by_slug finds it.
+    bank_and_answer_context = select(Bank, *_answer_context).where(
+        _visible_to(bindparam("user_id")), Bank.slug == bindparam("slug")
     )
     insert_presentation = insert(_presentations)
     bank_slug_of_presentation = (
@@ -441,27 +477,42 @@ class QueueCounts:
     learning: int
 
 
+_KIND, _NEW_DONE, _REVIEWS_DONE = 5, 6, 7  # positions in _SQL.queue_rows
+_ANSWERED = 2
+
+
 def queue_for(user: AnyUser, bank: Bank, now: datetime) -> list[Any]:
     """The student's queue for a bank (rows with item_id, fact_id, state, due_now, key)."""
-    limits = daily_limits(user, now)
-    mine = {"user_id": user.id, "bank_id": bank.id}
-    conn = _conn()
-    # Siblings are buried, so more than new_left candidates may be needed to fill the limit.
-    new_candidates = limits.new_left * 8 + 40 if limits.new_left else 0
-    entries = conn.execute(
-        _SQL.queue_rows,
-        {
-            **mine,
-            "now": now,
-            "horizon": now + scheduling.LEARN_AHEAD,
-            "limit": new_candidates,
-        },
-    ).all()
-    today_start = scheduling.day_start(scheduling.local_day(now, user.timezone), user.timezone)
+    today = scheduling.local_day(now, user.timezone)
+    rows = (
+        _conn()
+        .execute(
+            _SQL.queue_rows,
+            {
+                "user_id": user.id,
+                "bank_id": bank.id,
+                "now": now,
+                "horizon": now + scheduling.LEARN_AHEAD,
+                "day": today,
+                "since": scheduling.day_start(today, user.timezone),
+                "new_per_day": user.new_per_day,
+            },
+        )
+        .all()
+    )
+    if not rows:
+        return []
+    limits = scheduling.Limits(
+        new_left=max(user.new_per_day - rows[0][_NEW_DONE], 0),
+        reviews_left=max(user.reviews_per_day - rows[0][_REVIEWS_DONE], 0),
+    )
+    queued = len(rows)  # the answered rows come last
+    while queued and rows[queued - 1][_KIND] == _ANSWERED:
+        queued -= 1
     done: dict[int, set[int]] = {}
-    for fact_id, item_id in conn.execute(_SQL.answered_since, {**mine, "since": today_start}):
+    for item_id, fact_id, *_ in rows[queued:]:
         done.setdefault(fact_id, set()).add(item_id)
-    return scheduling.order_queue(entries, limits, done)
+    return scheduling.order_queue(rows[:queued], limits, done)
 
 
 def counts_of(queue: list[Any]) -> QueueCounts:
@@ -551,12 +602,46 @@ def submit_answer(
     A second submission of the same shown question returns the first one's id.
     """
     data = read_token(user, token)
-    pid = str(data["n"])
     if data["b"] != bank.id:
         raise NotFound("That question belongs to another bank.")
-    answered, item_key, item_active = (
-        _conn().execute(_SQL.answer_context, {"pid": pid, "item_id": data["i"]}).one()
-    )
+    context = _conn().execute(_SQL.answer_context, {"pid": str(data["n"]), "item_id": data["i"]})
+    return _store_answer(user, bank, data, context.one(), answer, duration_ms, now)
+
+
+def submit_answer_in(
+    user: AnyUser, slug: str, token: str, answer: list[str], duration_ms: int | None, now: datetime
+) -> str:
+    """:func:`submit_answer` in the bank named ``slug``, found (NotFound as in
+    :func:`get_bank_for`) with the answer's context in one statement."""
+    try:
+        data = read_token(user, token)
+    except StudyError:
+        get_bank_for(user, slug)  # a bank the user cannot study is NotFound, whatever was sent
+        raise
+    row = db.session.execute(
+        _SQL.bank_and_answer_context,
+        {"user_id": user.id, "slug": slug, "pid": str(data["n"]), "item_id": data["i"]},
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"No bank '{slug}' that you can study.")
+    bank = row[0]
+    if data["b"] != bank.id:
+        raise NotFound("That question belongs to another bank.")
+    return _store_answer(user, bank, data, row[1:], answer, duration_ms, now)
+
+
+def _store_answer(
+    user: AnyUser,
+    bank: Bank,
+    data: dict[str, Any],
+    context: Any,
+    answer: list[str],
+    duration_ms: int | None,
+    now: datetime,
+) -> str:
+    """Grade and store an answer; ``context`` is (answered already, item key, item active)."""
+    pid = str(data["n"])
+    answered, item_key, item_active = context
     if answered:
         return pid
     if data["h"] != bank.content_hash:

@@ -78,13 +78,11 @@ def session(slug: str) -> str:
 @bp.post("/study/<slug>/answer")
 @login_required
 def answer(slug: str) -> Response:
-    user = _me()
-    bank = _bank_or_404(user, slug)
     duration = request.form.get("duration_ms", "")
     try:
-        pid = service.submit_answer(
-            user,
-            bank,
+        pid = service.submit_answer_in(
+            _me(),
+            slug,
             request.form.get("token", ""),
             request.form.getlist("answer"),
             int(duration) if duration.isdigit() else None,
