@@ -1,4 +1,5 @@
-"""On PostgreSQL a web request's reads run with no transaction and its writes in one.
+"""On PostgreSQL a web request's reads run with no transaction and its writes in one; statements
+are planned once.
 
 ``quizapp/database.py`` switches psycopg's own transactions off: in a request only
 ``write_transaction`` (or a stray write) begins one on the server; outside requests every
@@ -130,4 +131,12 @@ def test_the_question_page_keeps_its_prepared_statements(app: Flask, client: Fla
             text("SELECT statement FROM pg_prepared_statements")
         ).scalars()
         assert any("item_states" in s for s in prepared)
+        db.session.remove()
+
+
+def test_the_apps_connections_use_generic_plans(app: Flask) -> None:
+    """Prepared statements are planned once, the study queue's included (PostgreSQL would
+    otherwise plan it again at every question)."""
+    with app.test_request_context():
+        assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_generic_plan"
         db.session.remove()
