@@ -45,7 +45,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..core import generator, grading, scheduling
 from ..core.questions import Question
-from ..database import write_transaction
+from ..database import single_write
 from ..extensions import db
 from ..models import (
     AnyUser,
@@ -667,7 +667,7 @@ def _store_answer(
         "grade": None if result is None else _grade_dict(result),
     }
     try:
-        with write_transaction():
+        with single_write():
             _conn().execute(_SQL.insert_presentation, presentation)
     except IntegrityError:
         # The same token submitted twice at once: the other request stored it first.
@@ -813,9 +813,11 @@ def _rate(user: AnyUser, pid: str, rating: Rating, now: datetime) -> _Rated:
     scheduler = _scheduler(user)
     key = {"pid": pid, "user_id": user_id}
     try:
-        with write_transaction():
-            # Read under the lock, so a rating sent twice at once finds the first one's review
-            # and no other review of the item can change the card in between.
+        with single_write():
+            # On SQLite read under the lock, so a rating sent twice at once finds the first
+            # one's review and no other review of the item can change the card in between.
+            # On PostgreSQL the rating's writes are one statement, and the second of a rating
+            # sent twice at once fails on the review's unique presentation id (below).
             conn = _conn()
             row = conn.execute(_SQL.to_rate, key).one_or_none()
             if row is None:

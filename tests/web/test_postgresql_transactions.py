@@ -17,7 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, select, text
 
-from quizapp.database import write_transaction
+from quizapp.database import single_write, write_transaction
 from quizapp.extensions import db
 from quizapp.models import User
 
@@ -140,3 +140,29 @@ def test_the_apps_connections_use_generic_plans(app: Flask) -> None:
     with app.test_request_context():
         assert db.session.execute(text("SHOW plan_cache_mode")).scalar() == "force_generic_plan"
         db.session.remove()
+
+
+def test_single_write_commits_its_statement_without_begin(
+    app: Flask, committed: Callable[[], set[str]]
+) -> None:
+    with app.test_request_context():
+        db.session.execute(select(User.id)).all()
+        with single_write():
+            db.session.execute(INSERT_USER, {"name": "fay"})
+            assert server_status() == IDLE  # committed on its own, no transaction open
+        assert "fay" in committed()
+        db.session.remove()
+
+
+def test_single_write_refuses_a_second_write(app: Flask, committed: Callable[[], set[str]]) -> None:
+    with app.test_request_context():
+        with pytest.raises(RuntimeError, match="second write"), single_write():
+            db.session.execute(INSERT_USER, {"name": "gus"})
+            db.session.execute(INSERT_USER, {"name": "hal"})
+        db.session.remove()
+    assert "hal" not in committed()
+    with app.test_request_context():  # the connection is back to normal
+        db.session.execute(INSERT_USER, {"name": "ivy"})
+        assert server_status() == IN_TRANSACTION
+        db.session.remove()
+    assert "ivy" not in committed()
