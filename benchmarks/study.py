@@ -46,6 +46,11 @@ Usage::
 
     .venv/bin/python benchmarks/study.py [--students 1000] [--items 300]
         [--reviews-per-item 10] [--db PATH [--reuse]] [--samples 200] [--profile N]
+        [--ab TREE [--rounds N] [--real-clock]] [--database-url URL]
+
+``--database-url`` runs the app over another database holding the same data, such as the
+PostgreSQL copy ``benchmarks/load.py --postgres-url`` makes; with ``--ab`` it also reports
+the CPU time of the PostgreSQL backend processes per cycle.
 """
 
 from __future__ import annotations
