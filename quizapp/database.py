@@ -8,8 +8,9 @@ begins IMMEDIATE so two writers queue on ``busy_timeout`` instead of failing wit
 SQLITE_BUSY. On PostgreSQL a web request's reads run without ``BEGIN``: at READ COMMITTED
 every statement takes its own snapshot inside a transaction too, so a transaction around reads
 buys nothing and costs two round trips (``BEGIN``, ``ROLLBACK``) a request. Its writes all go
-through :func:`write_transaction` (the one place that commits), which begins explicitly;
-outside requests (migrations, the CLI, scripts) every transaction begins as usual.
+through :func:`write_transaction`, which begins explicitly, or :func:`single_write`, whose one
+statement commits on its own (the only places that commit); outside requests (migrations,
+the CLI, scripts) every transaction begins as usual.
 """
 
 from __future__ import annotations
