@@ -130,16 +130,10 @@ class _SQL:
     # counts. Whether each card is due now is worked out here, so no due time is converted
     # to Python for each of a student's cards.
     _new_done = func.coalesce(
-        select(_counters.c.new_count)
-        .where(_counters.c.user_id == bindparam("user_id"), _counters.c.day == bindparam("day"))
-        .scalar_subquery(),
-        0,
+        day_counts.with_only_columns(_counters.c.new_count).scalar_subquery(), 0
     )
     _reviews_done = func.coalesce(
-        select(_counters.c.review_count)
-        .where(_counters.c.user_id == bindparam("user_id"), _counters.c.day == bindparam("day"))
-        .scalar_subquery(),
-        0,
+        day_counts.with_only_columns(_counters.c.review_count).scalar_subquery(), 0
     )
     _new_left = bindparam("new_per_day", type_=Integer) - _new_done
     # Siblings are buried, so more than new_left candidates may be needed to fill the limit.
@@ -807,8 +801,8 @@ class _Rated:
 
 
 def _rate(user: AnyUser, pid: str, rating: Rating, now: datetime) -> _Rated:
-    # Read before the write transaction, whose opening commit expires `user`: reading them
-    # inside would select the user again while holding the write lock.
+    # Read before the write transaction, whose opening commit expires `user` (when it is an
+    # ORM object): reading them inside would select the user again holding the write lock.
     user_id, timezone = user.id, user.timezone
     scheduler = _scheduler(user)
     key = {"pid": pid, "user_id": user_id}
