@@ -10,7 +10,9 @@ every statement takes its own snapshot inside a transaction too, so a transactio
 buys nothing and costs two round trips (``BEGIN``, ``ROLLBACK``) a request. Its writes all go
 through :func:`write_transaction`, which begins explicitly, or :func:`single_write`, whose one
 statement commits on its own (the only places that commit); outside requests (migrations,
-the CLI, scripts) every transaction begins as usual.
+the CLI, scripts) every transaction begins as usual. On both, :func:`single_write` (an
+answer, a rating) commits without the ORM session's commit, whose work (expiring what was
+loaded, giving the connection back to the pool) costs as much as a statement.
 """
 
 from __future__ import annotations
@@ -87,7 +89,7 @@ def _configure_postgresql(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         if not has_request_context():
-            conn.exec_driver_sql("BEGIN")
+            _begin_postgresql(conn)
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before_write(
@@ -155,30 +157,63 @@ def write_transaction() -> Iterator[None]:
 
 @contextmanager
 def single_write() -> Iterator[None]:
-    """A write transaction that makes one write statement on PostgreSQL (reads may come
-    before it; on SQLite it may make several).
+    """A write transaction for a request's one write: one statement on PostgreSQL (reads may
+    come before it; on SQLite it may make several). Loaded ORM objects are not expired.
 
-    On SQLite it is :func:`write_transaction`: begun IMMEDIATE, so the reads before the write
-    are made under the write lock. On PostgreSQL, in a request with nothing else pending, it
+    Around it the ORM session keeps the transaction it believes open, so that its commit's
+    work (expiring every loaded object, giving the connection back to the pool and taking it
+    again) is not done at each answer and rating. On SQLite, in a request with nothing
+    pending, the request's read transaction is ended and one begun IMMEDIATE, so the reads in
+    the block are made under the write lock, and committed at its end; a new (deferred) one
+    is begun after it, which the request's end rolls back as any other. On PostgreSQL it
     sends no ``BEGIN`` and ``COMMIT``: the statement commits on its own, one round trip
     instead of three, and at READ COMMITTED the reads before it see what they would see in
     a transaction (each statement takes its own snapshot either way). A second write in the
-    block raises, as it would commit on its own too.
+    block raises, as it would commit on its own too. Anywhere else (outside a request, or with
+    ORM changes pending) it is :func:`write_transaction`.
     """
     session = db.session()
     connection = session.connection()
-    if (
-        connection.dialect.name != "postgresql"
-        or not has_request_context()
-        or session.new
-        or session.dirty
-        or session.deleted
-        or connection.connection.dbapi_connection.info.transaction_status != _PG_IDLE
-    ):
-        with write_transaction():
-            yield
-        return
-    info = connection.info  # the pooled connection's: still there after a rollback
+    if has_request_context() and not (session.new or session.dirty or session.deleted):
+        dialect = connection.dialect.name
+        if dialect == "sqlite":
+            with _sqlite_single_write(session, connection):
+                yield
+            return
+        if (
+            dialect == "postgresql"
+            and connection.connection.dbapi_connection.info.transaction_status == _PG_IDLE
+        ):
+            with _postgresql_single_write(session, connection.info):
+                yield
+            return
+    with write_transaction():
+        yield
+
+
+@contextmanager
+def _sqlite_single_write(session: Any, connection: Any) -> Iterator[None]:
+    # BEGIN IMMEDIATE goes through the engine: it is what waits for the write lock, and one
+    # not got within busy_timeout must reach the error handlers as SQLAlchemy's
+    # OperationalError (a 503 page). The rest is transaction control that waits for nothing,
+    # made on the driver's connection as SQLAlchemy makes its own commits, for a fraction of
+    # a statement's cost through the engine.
+    dbapi_conn = connection.connection.dbapi_connection
+    if dbapi_conn.in_transaction:
+        dbapi_conn.commit()  # the request's read transaction
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        session.rollback()
+        raise
+    dbapi_conn.commit()
+    dbapi_conn.execute("BEGIN")
+
+
+@contextmanager
+def _postgresql_single_write(session: Any, info: dict[str, Any]) -> Iterator[None]:
+    # info is the pooled connection's: still there after a rollback.
     info[_SINGLE_WRITE] = "open"
     try:
         yield

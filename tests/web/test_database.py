@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from quizapp import create_app
+from quizapp.database import single_write
 from quizapp.extensions import db
 
 from ..conftest import TEST_DATABASE_URL, on_postgresql
@@ -104,6 +105,70 @@ def test_write_transactions_begin_immediate(app: Flask, tmp_path: Path) -> None:
                 assert "locked" in str(exc)
             finally:
                 other.close()
+
+
+INSERT_USER = text(
+    "INSERT INTO users (username, display_name, role, password_hash, desired_retention, "
+    "new_per_day, reviews_per_day, timezone, session_version, created_at) VALUES "
+    "(:name, 'X', 'student', '!unusable', 0.9, 20, 200, 'UTC', 1, CURRENT_TIMESTAMP)"
+)
+
+
+def committed_usernames(db_path: str) -> set[str]:
+    other = sqlite3.connect(db_path)
+    try:
+        return {name for (name,) in other.execute("SELECT username FROM users")}
+    finally:
+        other.close()
+
+
+def another_writer_is_refused(db_path: str) -> bool:
+    other = sqlite3.connect(db_path, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.rollback()
+        return False
+    except sqlite3.OperationalError as exc:
+        assert "locked" in str(exc)
+        return True
+    finally:
+        other.close()
+
+
+@sqlite_only
+def test_single_write_in_a_request_writes_under_the_lock_and_commits_at_its_end(
+    app: Flask,
+) -> None:
+    """Without the ORM session's commit: the statement is committed at the block's end, and
+    the connection is left in a transaction that the request's end rolls back."""
+    with app.test_request_context():
+        db_path = db.engine.url.database
+        db.session.execute(text("SELECT id FROM users")).all()  # a request reads first
+        with single_write():
+            assert another_writer_is_refused(db_path)
+            db.session.execute(INSERT_USER, {"name": "ana"})
+            assert "ana" not in committed_usernames(db_path)
+        assert "ana" in committed_usernames(db_path)
+        assert not another_writer_is_refused(db_path)
+        db.session.execute(INSERT_USER, {"name": "bo"})  # a stray write after it
+        db.session.remove()
+    assert committed_usernames(db_path) >= {"ana"}
+    assert "bo" not in committed_usernames(db_path)
+
+
+@sqlite_only
+def test_a_failed_single_write_leaves_nothing_and_the_request_can_go_on(app: Flask) -> None:
+    with app.test_request_context():
+        db_path = db.engine.url.database
+        with pytest.raises(RuntimeError), single_write():
+            db.session.execute(INSERT_USER, {"name": "cy"})
+            raise RuntimeError("half way")
+        assert not another_writer_is_refused(db_path)
+        with single_write():
+            db.session.execute(INSERT_USER, {"name": "di"})
+        db.session.remove()
+    assert "cy" not in committed_usernames(db_path)
+    assert "di" in committed_usernames(db_path)
 
 
 @sqlite_only

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -60,10 +61,20 @@ def test_a_requests_reads_run_without_a_transaction(app: Flask) -> None:
 
 
 def test_outside_a_request_a_transaction_begins_as_usual(app: Flask) -> None:
+    notices: list[str | None] = []
+
+    def collect(diag: Any) -> None:
+        notices.append(diag.message_primary)
+
     with app.app_context():
+        dbapi_conn = db.session.connection().connection.dbapi_connection
+        dbapi_conn.add_notice_handler(collect)
+        db.session.rollback()
         db.session.execute(select(User.id)).all()
         assert server_status() == IN_TRANSACTION
         db.session.remove()
+        dbapi_conn.remove_notice_handler(collect)
+    assert notices == []  # BEGIN sent once: no "there is already a transaction in progress"
 
 
 def test_write_transaction_begins_on_the_server_and_commits_at_its_end(
