@@ -180,19 +180,24 @@ class _SQL:
         .limit(_new_candidates)
         .subquery()
     )
-    _answered_today = select(
-        _reviews.c.item_id,
-        _reviews.c.fact_id,
-        cast(null(), Integer).label("state"),
-        false().label("due_now"),
-        cast(null(), _items.c.key.type).label("key"),
-        literal_column("2").label("kind"),
-        cast(null(), _states.c.due.type).label("due"),
-        cast(null(), Integer).label("position"),
-    ).where(
-        _reviews.c.user_id == bindparam("user_id"),
-        _reviews.c.answered_at >= bindparam("since"),
-        _reviews.c.bank_id == bindparam("bank_id"),
+    # Once an item: a student may answer one many times a day (learning steps, lapses).
+    _answered_today = (
+        select(
+            _reviews.c.item_id,
+            _reviews.c.fact_id,
+            cast(null(), Integer).label("state"),
+            false().label("due_now"),
+            cast(null(), _items.c.key.type).label("key"),
+            literal_column("2").label("kind"),
+            cast(null(), _states.c.due.type).label("due"),
+            cast(null(), Integer).label("position"),
+        )
+        .where(
+            _reviews.c.user_id == bindparam("user_id"),
+            _reviews.c.answered_at >= bindparam("since"),
+            _reviews.c.bank_id == bindparam("bank_id"),
+        )
+        .distinct()
     )
     _queue_rows = union_all(_started_due, select(_never_started), _answered_today).subquery()
     queue_rows = select(
