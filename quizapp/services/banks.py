@@ -19,7 +19,7 @@ from ..core.questions import ItemSpec
 from ..core.schema import Bank as CoreBank
 from ..database import write_transaction
 from ..extensions import db
-from ..models import Bank, Fact, Item, ItemState
+from ..models import AnyBank, Bank, Fact, Item, ItemState
 
 # Fields of a fact that state its answer; editing anything else (wording, explanation, source)
 # keeps students' progress, while a change here resets the fact's items.
@@ -376,12 +376,18 @@ def _mixed_order(specs: list[ItemSpec]) -> list[ItemSpec]:
 _parsed: dict[int, tuple[str, CoreBank, Any]] = {}
 
 
-def parsed_bank(row: Bank) -> tuple[CoreBank, Any]:
+def parsed_bank(row: AnyBank) -> tuple[CoreBank, Any]:
     """The core Bank and its generator context for a row, parsed once per content version."""
     cached = _parsed.get(row.id)
     if cached is None or cached[0] != row.content_hash:
-        bank = CoreBank.model_validate(row.content)
-        cached = (row.content_hash, bank, generator.build_context(bank))
+        if isinstance(row, Bank):
+            content, content_hash = row.content, row.content_hash
+        else:  # the study pages' copy has no content: read it with the hash it has now
+            content, content_hash = db.session.execute(
+                select(Bank.content, Bank.content_hash).where(Bank.id == row.id)
+            ).one()
+        bank = CoreBank.model_validate(content)
+        cached = (content_hash, bank, generator.build_context(bank))
         _parsed[row.id] = cached
     return cached[1], cached[2]
 

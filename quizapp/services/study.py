@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from random import Random
 from typing import Any
@@ -48,6 +48,7 @@ from ..core.questions import Question
 from ..database import single_write
 from ..extensions import db
 from ..models import (
+    AnyBank,
     AnyUser,
     Bank,
     CourseBank,
@@ -57,6 +58,7 @@ from ..models import (
     ItemState,
     Presentation,
     Review,
+    StudiedBank,
 )
 from .banks import parsed_bank
 from .counters import bump_daily_counter, daily_counter_upsert
@@ -116,7 +118,8 @@ _CARD_COLUMNS = (
 class _SQL:
     """Statements of the study loop, bound by name at execution."""
 
-    bank_by_slug = select(Bank).where(
+    studied_bank = tuple(Bank.__table__.c[f.name] for f in fields(StudiedBank))
+    bank_by_slug = select(*studied_bank).where(
         _visible_to(bindparam("user_id")), Bank.slug == bindparam("slug")
     )
     day_counts = select(_counters.c.new_count, _counters.c.review_count).where(
@@ -219,7 +222,7 @@ class _SQL:
     )
     answer_context = select(*_answer_context)
     # The same with the bank it is answered in, found by slug as bank_by_slug finds it.
-    bank_and_answer_context = select(Bank, *_answer_context).where(
+    bank_and_answer_context = select(*studied_bank, *_answer_context).where(
         _visible_to(bindparam("user_id")), Bank.slug == bindparam("slug")
     )
     insert_presentation = insert(_presentations)
@@ -356,13 +359,11 @@ def _conn() -> Connection:
     return db.session.connection()
 
 
-def get_bank_for(user: AnyUser, slug: str) -> Bank:
-    bank = db.session.execute(
-        _SQL.bank_by_slug, {"user_id": user.id, "slug": slug}
-    ).scalar_one_or_none()
-    if bank is None:
+def get_bank_for(user: AnyUser, slug: str) -> StudiedBank:
+    row = _conn().execute(_SQL.bank_by_slug, {"user_id": user.id, "slug": slug}).first()
+    if row is None:
         raise NotFound(f"No bank '{slug}' that you can study.")
-    return bank
+    return StudiedBank(*row)
 
 
 @dataclass(frozen=True)
@@ -480,7 +481,7 @@ _KIND, _NEW_DONE, _REVIEWS_DONE = 5, 6, 7  # positions in _SQL.queue_rows
 _ANSWERED = 2
 
 
-def queue_for(user: AnyUser, bank: Bank, now: datetime) -> list[Any]:
+def queue_for(user: AnyUser, bank: AnyBank, now: datetime) -> list[Any]:
     """The student's queue for a bank (rows with item_id, fact_id, state, due_now, key)."""
     today = scheduling.local_day(now, user.timezone)
     rows = (
@@ -539,7 +540,7 @@ def n_options() -> int:
 
 
 def next_question(
-    user: AnyUser, bank: Bank, now: datetime, rng: Random | None = None
+    user: AnyUser, bank: AnyBank, now: datetime, rng: Random | None = None
 ) -> Shown | None:
     queue = queue_for(user, bank, now)
     if not queue:
@@ -561,16 +562,16 @@ def next_question(
     return Shown(question, token, counts_of(queue), int(now.timestamp() * 1000))
 
 
-def render(bank: Bank, item: Item, seed: int) -> Question:
+def render(bank: AnyBank, item: Item, seed: int) -> Question:
     return _render_key(bank, item.key, seed)
 
 
-def _render_key(bank: Bank, item_key: str, seed: int) -> Question:
+def _render_key(bank: AnyBank, item_key: str, seed: int) -> Question:
     core_bank, ctx = parsed_bank(bank)
     return generator.render_item(core_bank, item_key, Random(seed), n_options=n_options(), ctx=ctx)
 
 
-def next_due(user: AnyUser, bank: Bank) -> datetime | None:
+def next_due(user: AnyUser, bank: AnyBank) -> datetime | None:
     return db.session.scalar(
         select(func.min(ItemState.due)).where(
             ItemState.user_id == user.id, ItemState.bank_id == bank.id
@@ -617,21 +618,26 @@ def submit_answer_in(
     except StudyError:
         get_bank_for(user, slug)  # a bank the user cannot study is NotFound, whatever was sent
         raise
-    row = db.session.execute(
-        _SQL.bank_and_answer_context,
-        {"user_id": user.id, "slug": slug, "pid": str(data["n"]), "item_id": data["i"]},
-    ).one_or_none()
+    row = (
+        _conn()
+        .execute(
+            _SQL.bank_and_answer_context,
+            {"user_id": user.id, "slug": slug, "pid": str(data["n"]), "item_id": data["i"]},
+        )
+        .one_or_none()
+    )
     if row is None:
         raise NotFound(f"No bank '{slug}' that you can study.")
-    bank = row[0]
+    n = len(_SQL.studied_bank)
+    bank = StudiedBank(*row[:n])
     if data["b"] != bank.id:
         raise NotFound("That question belongs to another bank.")
-    return _store_answer(user, bank, data, row[1:], answer, duration_ms, now)
+    return _store_answer(user, bank, data, row[n:], answer, duration_ms, now)
 
 
 def _store_answer(
     user: AnyUser,
-    bank: Bank,
+    bank: AnyBank,
     data: dict[str, Any],
     context: Any,
     answer: list[str],

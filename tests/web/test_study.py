@@ -363,3 +363,24 @@ def test_an_import_never_takes_over_another_owners_bank(app: Flask) -> None:
 
         row = db.session.execute(select(Bank)).scalar_one()
         assert row.owner_id == owner and row.status == "draft"
+
+
+def test_a_bank_not_yet_parsed_is_read_for_the_study_pages_copy(app: Flask, student: int) -> None:
+    """The question and answer pages hold a copy of the bank's row without its content; a
+    worker that has not parsed the bank yet reads the content, with the hash it has now."""
+    from quizapp.models import Bank, StudiedBank
+    from quizapp.services.banks import forget_parsed, parsed_bank
+    from quizapp.services.study import get_bank_for
+
+    with app.test_request_context():
+        user = db.session.get(User, student)
+        assert user is not None
+        copy = get_bank_for(user, solar_slug())
+        assert isinstance(copy, StudiedBank)
+        row = db.session.scalars(select(Bank).where(Bank.slug == solar_slug())).one()
+        assert (copy.id, copy.title, copy.content_hash) == (row.id, row.title, row.content_hash)
+        forget_parsed(copy.id)
+        core_bank, _ctx = parsed_bank(copy)
+        assert core_bank.id == solar_slug()
+        assert parsed_bank(row)[0] is core_bank  # cached under the hash it was read with
+        db.session.remove()
