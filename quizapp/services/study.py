@@ -812,8 +812,9 @@ class _Rated:
 
 
 def _rate(user: AnyUser, pid: str, rating: Rating, now: datetime) -> _Rated:
-    # Read before the write transaction, whose opening commit expires `user` (when it is an
-    # ORM object): reading them inside would select the user again holding the write lock.
+    # Read before the write transaction: outside a request it is write_transaction, whose
+    # opening commit expires `user` (when it is an ORM object), and reading them inside would
+    # select the user again holding the write lock.
     user_id, timezone = user.id, user.timezone
     scheduler = _scheduler(user)
     key = {"pid": pid, "user_id": user_id}
