@@ -9,6 +9,7 @@ from random import Random
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_login.utils import _create_identifier
+from sqlalchemy import text
 
 from quizapp.clock import now
 from quizapp.core.questions import Question
@@ -19,6 +20,12 @@ from quizapp.services import study
 from quizapp.services.banks import import_bank_file
 
 TOKEN_RE = re.compile(r'name="token"[^>]*value="([^"]+)"')
+INSERT_USER = text(
+    "INSERT INTO users (username, display_name, role, password_hash, desired_retention, "
+    "new_per_day, reviews_per_day, timezone, session_version, created_at) VALUES "
+    "(:name, 'X', 'student', '!unusable', 0.9, 20, 200, 'UTC', 1, CURRENT_TIMESTAMP)"
+)
+"""A student row written with one plain statement (``name`` bound), for tests of transactions."""
 
 
 def make_user(app: Flask, username: str, role: str = "student", **fields: object) -> int:

@@ -18,6 +18,7 @@ from quizapp.database import single_write
 from quizapp.extensions import db
 
 from ..conftest import TEST_DATABASE_URL, on_postgresql
+from ..helpers import INSERT_USER
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -105,13 +106,6 @@ def test_write_transactions_begin_immediate(app: Flask, tmp_path: Path) -> None:
                 assert "locked" in str(exc)
             finally:
                 other.close()
-
-
-INSERT_USER = text(
-    "INSERT INTO users (username, display_name, role, password_hash, desired_retention, "
-    "new_per_day, reviews_per_day, timezone, session_version, created_at) VALUES "
-    "(:name, 'X', 'student', '!unusable', 0.9, 20, 200, 'UTC', 1, CURRENT_TIMESTAMP)"
-)
 
 
 def committed_usernames(db_path: str) -> set[str]:

@@ -23,16 +23,11 @@ from quizapp.extensions import db
 from quizapp.models import User
 
 from ..conftest import PERU_BANK, TEST_DATABASE_URL, on_postgresql
-from ..helpers import import_bank, login_as, make_user
+from ..helpers import INSERT_USER, import_bank, login_as, make_user
 
 pytestmark = pytest.mark.skipif(not on_postgresql(), reason="PostgreSQL's transactions")
 
 IDLE, IN_TRANSACTION = 0, 2  # psycopg.pq.TransactionStatus
-INSERT_USER = text(
-    "INSERT INTO users (username, display_name, role, password_hash, desired_retention, "
-    "new_per_day, reviews_per_day, timezone, session_version, created_at) VALUES "
-    "(:name, 'X', 'student', '!unusable', 0.9, 20, 200, 'UTC', 1, now())"
-)
 
 
 def server_status() -> int:
@@ -69,7 +64,7 @@ def test_outside_a_request_a_transaction_begins_as_usual(app: Flask) -> None:
     with app.app_context():
         dbapi_conn = db.session.connection().connection.dbapi_connection
         dbapi_conn.add_notice_handler(collect)
-        db.session.rollback()
+        db.session.rollback()  # the transaction begun above began before the handler
         db.session.execute(select(User.id)).all()
         assert server_status() == IN_TRANSACTION
         db.session.remove()

@@ -16,7 +16,18 @@ from sqlalchemy import func, select
 from quizapp.clock import FakeClock
 from quizapp.core import scheduling
 from quizapp.extensions import db
-from quizapp.models import DailyCounter, Item, ItemState, Presentation, Review, User
+from quizapp.models import (
+    Bank,
+    DailyCounter,
+    Item,
+    ItemState,
+    Presentation,
+    Review,
+    StudiedBank,
+    User,
+)
+from quizapp.services.banks import forget_parsed, parsed_bank
+from quizapp.services.study import get_bank_for
 
 from ..conftest import FIXTURE_BANKS, PERU_BANK
 from ..helpers import (
@@ -221,7 +232,6 @@ def test_siblings_wait_until_the_next_day(
 
 
 def _bank(app: Flask):  # type: ignore[no-untyped-def]
-    from quizapp.models import Bank
 
     return db.session.execute(select(Bank)).scalar_one()
 
@@ -312,7 +322,6 @@ def test_first_session_meets_every_question_type(
     import_bank(app, PERU_BANK)
     uid = make_user(app, "ana")
     with app.app_context():
-        from quizapp.models import Bank
         from quizapp.services.study import queue_for
 
         bank = db.session.execute(select(Bank)).scalar_one()
@@ -359,7 +368,6 @@ def test_an_import_never_takes_over_another_owners_bank(app: Flask) -> None:
         import_core_bank(bank, owner_id=owner, status="draft", is_public=False)
         with pytest.raises(BankConflict, match="already exists"):
             import_core_bank(bank, owner_id=intruder, status="published", is_public=True)
-        from quizapp.models import Bank
 
         row = db.session.execute(select(Bank)).scalar_one()
         assert row.owner_id == owner and row.status == "draft"
@@ -368,10 +376,6 @@ def test_an_import_never_takes_over_another_owners_bank(app: Flask) -> None:
 def test_a_bank_not_yet_parsed_is_read_for_the_study_pages_copy(app: Flask, student: int) -> None:
     """The question and answer pages hold a copy of the bank's row without its content; a
     worker that has not parsed the bank yet reads the content, with the hash it has now."""
-    from quizapp.models import Bank, StudiedBank
-    from quizapp.services.banks import forget_parsed, parsed_bank
-    from quizapp.services.study import get_bank_for
-
     with app.test_request_context():
         user = db.session.get(User, student)
         assert user is not None
